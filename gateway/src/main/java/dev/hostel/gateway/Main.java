@@ -1,0 +1,23 @@
+package dev.hostel.gateway;
+
+import dev.hostel.gateway.cli.CheckCommand;
+import dev.hostel.gateway.cli.RunCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code hostel}: the command line. Each subcommand is a class of its own in {@code cli}. */
+@Command(name = "hostel", mixinStandardHelpOptions = true, version = "hostel " + Main.VERSION,
+        description = "Hosts many small Python WSGI sites, each in its own Jython runner process.",
+        subcommands = {RunCommand.class, CheckCommand.class})
+public final class Main {
+    public static final String VERSION = "0.1.0";
+
+    public static void main(String[] args) {
+        // One line per record, operator-readable, before any logger exists.
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        int status = new CommandLine(new Main()).execute(args);
+        if (status != 0 || !RunCommand.isRunning()) {
+            System.exit(status);
+        }
+    }
+}

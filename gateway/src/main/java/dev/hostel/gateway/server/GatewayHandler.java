@@ -1,0 +1,229 @@
+package dev.hostel.gateway.server;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Last stage of a client connection: takes one request at a time (the connection does not auto-read, and the
+ * {@code FlowControlHandler} before this one hands over one message per {@code read()}), routes it by Host, and
+ * either answers it here (errors, static files) or hands it to a {@link ProxyExchange}. Pipelined requests are
+ * thereby answered in order (RFC 9112 section 9.3.2): the next one is not read before the current response is
+ * written.
+ */
+final class GatewayHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(GatewayHandler.class.getName());
+
+    private final SiteResolver sites;
+    private final RequestHeadTimeoutHandler headTimeout;
+    private String clientIp = "";
+    private int localPort;
+
+    /** The request being proxied, or {@code null}. */
+    private ProxyExchange exchange;
+    /** Set while a locally answered request's (empty) body has not been read to its end. */
+    private boolean awaitingLocalBodyEnd;
+    private boolean localResponseDone;
+    private boolean keepAlive;
+
+    GatewayHandler(SiteResolver sites, RequestHeadTimeoutHandler headTimeout) {
+        this.sites = sites;
+        this.headTimeout = headTimeout;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+            clientIp = remote.getAddress().getHostAddress();
+        }
+        if (ctx.channel().localAddress() instanceof InetSocketAddress local) {
+            localPort = local.getPort();
+        }
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            headTimeout.headReceived();
+            onRequest(ctx, request);
+        }
+        if (msg instanceof HttpContent content) {
+            if (exchange != null) {
+                exchange.onRequestContent(content);
+            } else {
+                onLocalBody(ctx, content);
+            }
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            LOG.log(Level.FINE, "malformed request from " + clientIp, cause);
+            respondLocally(ctx, ErrorResponses.forDecoderFailure(cause), true);
+            return;
+        }
+        keepAlive = HttpUtil.isKeepAlive(request);
+        boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            respondLocally(ctx, HttpResponseStatus.BAD_REQUEST, true); // RFC 9112 section 3.2
+            return;
+        }
+        Site site = sites.resolve(host);
+        if (site == null) {
+            respondLocally(ctx, HttpResponseStatus.NOT_FOUND, hasBody);
+            return;
+        }
+        StaticFiles.Lookup lookup = site.statics().isEmpty() ? null : site.statics().lookup(rawPath(request.uri()));
+        if (lookup != null) {
+            serveStatic(ctx, request, lookup, hasBody);
+            return;
+        }
+        if (HttpUtil.getContentLength(request, 0L) > site.config().maxBody()) {
+            respondLocally(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true);
+            return;
+        }
+        exchange = new ProxyExchange(ctx, request, site, clientIp, localPort, this::exchangeDone);
+        exchange.start();
+    }
+
+    private void serveStatic(ChannelHandlerContext ctx, HttpRequest request, StaticFiles.Lookup lookup,
+                             boolean hasBody) {
+        if (hasBody) {
+            keepAlive = false; // not worth reading a body that a file does not want
+        }
+        if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            var response = ErrorResponses.of(HttpResponseStatus.METHOD_NOT_ALLOWED, !keepAlive);
+            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            beginLocal(ctx, ctx.writeAndFlush(response));
+            return;
+        }
+        if (lookup instanceof StaticFiles.Found found) {
+            try {
+                beginLocal(ctx, StaticFileResponder.respond(ctx, request, found.file(), keepAlive));
+            } catch (IOException e) {
+                respondLocally(ctx, HttpResponseStatus.NOT_FOUND, !keepAlive);
+            }
+        } else if (lookup instanceof StaticFiles.Refused refused) {
+            respondLocally(ctx, HttpResponseStatus.valueOf(refused.status()), !keepAlive);
+        } else {
+            respondLocally(ctx, HttpResponseStatus.NOT_FOUND, !keepAlive);
+        }
+    }
+
+    /** Answers the current request from the gateway itself; {@code close} ends the connection after it. */
+    private void respondLocally(ChannelHandlerContext ctx, HttpResponseStatus status, boolean close) {
+        if (close) {
+            keepAlive = false;
+        }
+        beginLocal(ctx, ctx.writeAndFlush(ErrorResponses.of(status, !keepAlive)));
+    }
+
+    private void beginLocal(ChannelHandlerContext ctx, ChannelFuture written) {
+        if (!keepAlive) {
+            written.addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        awaitingLocalBodyEnd = true;
+        localResponseDone = false;
+        written.addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            localResponseDone = true;
+            if (!awaitingLocalBodyEnd) {
+                nextRequest(ctx);
+            }
+        });
+        ctx.read(); // to reach the end of the (empty) request body
+    }
+
+    private void onLocalBody(ChannelHandlerContext ctx, HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        content.release();
+        if (!awaitingLocalBodyEnd) {
+            return;
+        }
+        if (!last) {
+            ctx.read();
+            return;
+        }
+        awaitingLocalBodyEnd = false;
+        if (localResponseDone) {
+            nextRequest(ctx);
+        }
+    }
+
+    /** Called by the exchange when its response is written and its request read to the end (or not). */
+    private void exchangeDone(ChannelHandlerContext ctx, boolean reusable) {
+        exchange = null;
+        if (reusable && keepAlive) {
+            nextRequest(ctx);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void nextRequest(ChannelHandlerContext ctx) {
+        headTimeout.awaitHead();
+        ctx.read();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null && ctx.channel().isWritable()) {
+            exchange.onClientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onClientGone();
+            exchange = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            LOG.log(Level.WARNING, "closing connection from " + clientIp, cause);
+        }
+        ctx.close();
+    }
+
+    private static String rawPath(String uri) {
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        if (!path.startsWith("/")) {
+            // absolute-form (RFC 9112 section 3.2.2): keep the path only
+            int scheme = path.indexOf("://");
+            int slash = scheme < 0 ? -1 : path.indexOf('/', scheme + 3);
+            path = slash < 0 ? "/" : path.substring(slash);
+        }
+        return path;
+    }
+}

@@ -1,0 +1,239 @@
+package dev.hostel.gateway.server;
+
+import dev.hostel.gateway.upstream.UpstreamConnection;
+import dev.hostel.gateway.upstream.UpstreamExchange;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One request relayed to a runner and its response relayed back, both streamed with back-pressure: a request
+ * body chunk is read from the client only once the previous one was written to the runner, and the runner
+ * connection is read only while the client connection is writable. Everything here runs on the client
+ * connection's event loop, which is also the runner connection's.
+ */
+final class ProxyExchange implements UpstreamExchange {
+    private static final Logger LOG = Logger.getLogger(ProxyExchange.class.getName());
+
+    /** Told once when the exchange is over; {@code reusable}: the client connection may take another request. */
+    @FunctionalInterface
+    interface Completion {
+        void done(ChannelHandlerContext client, boolean reusable);
+    }
+
+    private final ChannelHandlerContext client;
+    private final HttpRequest request;
+    private final Site site;
+    private final String clientIp;
+    private final int localPort;
+    private final Completion completion;
+    private final boolean head;
+    private final boolean keepAlive;
+
+    private UpstreamConnection upstream;
+    private ScheduledFuture<?> timeout;
+    private long bodyBytes;
+    private boolean requestDone;
+    private boolean responseStarted;
+    private boolean finished;
+    /** An HTTP/1.0 client reads a body without Content-Length until the connection closes. */
+    private boolean clientMustClose;
+
+    ProxyExchange(ChannelHandlerContext client, HttpRequest request, Site site, String clientIp, int localPort,
+                  Completion completion) {
+        this.client = client;
+        this.request = request;
+        this.site = site;
+        this.clientIp = clientIp;
+        this.localPort = localPort;
+        this.completion = completion;
+        this.head = request.method().equals(HttpMethod.HEAD);
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    void start() {
+        long timeoutMillis = site.config().requestTimeout().toMillis();
+        timeout = client.executor().schedule(this::onTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        Future<UpstreamConnection> acquired = site.upstream().acquire(client.channel().eventLoop());
+        if (acquired.isDone()) {
+            onAcquired(acquired);
+        } else {
+            acquired.addListener(f -> onAcquired(acquired));
+        }
+    }
+
+    private void onAcquired(Future<UpstreamConnection> acquired) {
+        if (!acquired.isSuccess()) {
+            fail(ErrorResponses.forUpstreamFailure(acquired.cause()), acquired.cause());
+            return;
+        }
+        UpstreamConnection connection = acquired.getNow();
+        if (finished) {
+            connection.release(false);
+            return;
+        }
+        upstream = connection;
+        connection.bind(this);
+        if (HttpUtil.is100ContinueExpected(request)) {
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        HttpRequest outbound = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
+                request.headers());
+        ForwardedHeaders.toRunner(outbound.headers(), clientIp, "http", localPort);
+        Channel runner = connection.channel();
+        runner.writeAndFlush(outbound).addListener(this::afterUpstreamWrite);
+        runner.read();
+    }
+
+    private void afterUpstreamWrite(Future<? super Void> written) {
+        if (finished) {
+            return;
+        }
+        if (!written.isSuccess()) {
+            fail(HttpResponseStatus.BAD_GATEWAY, written.cause());
+            return;
+        }
+        if (!requestDone) {
+            client.read(); // the next piece of the request body
+        }
+    }
+
+    /** A piece of the request body from the client. */
+    void onRequestContent(HttpContent content) {
+        if (finished || upstream == null) {
+            content.release();
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        bodyBytes += content.content().readableBytes();
+        if (bodyBytes > site.config().maxBody()) {
+            content.release();
+            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, null);
+            return;
+        }
+        if (last) {
+            requestDone = true;
+        }
+        upstream.channel().writeAndFlush(content).addListener(this::afterUpstreamWrite);
+    }
+
+    @Override
+    public void onResponseHead(HttpResponse response) {
+        if (finished) {
+            return;
+        }
+        if (!ForwardedHeaders.toClient(response.headers())) {
+            fail(HttpResponseStatus.BAD_GATEWAY, new IllegalStateException("runner sent CR or LF in a header"));
+            return;
+        }
+        responseStarted = true;
+        boolean bodyless = head || response.status().code() == 204 || response.status().code() == 304
+                || response.status().code() < 200;
+        if (!bodyless && !HttpUtil.isContentLengthSet(response)) {
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            } else {
+                clientMustClose = true;
+            }
+        }
+        HttpUtil.setKeepAlive(response, keepAlive && !clientMustClose);
+        client.write(response);
+    }
+
+    @Override
+    public void onResponseContent(HttpContent content) {
+        if (finished) {
+            content.release();
+            return;
+        }
+        if (!(content instanceof LastHttpContent)) {
+            client.writeAndFlush(content);
+            if (client.channel().isWritable()) {
+                upstream.channel().read();
+            }
+            return;
+        }
+        finished = true;
+        timeout.cancel(false);
+        boolean reusable = requestDone && keepAlive && !clientMustClose;
+        upstream.release(requestDone);
+        client.writeAndFlush(content).addListener(f -> completion.done(client, f.isSuccess() && reusable));
+    }
+
+    /** The client can take more: resume reading the runner's response. */
+    void onClientWritable() {
+        if (!finished && responseStarted && upstream != null) {
+            upstream.channel().read();
+        }
+    }
+
+    @Override
+    public void onUpstreamFailure(Throwable cause) {
+        fail(HttpResponseStatus.BAD_GATEWAY, cause);
+    }
+
+    private void onTimeout() {
+        if (!finished) {
+            LOG.warning(() -> "site " + site.config().name() + ": " + request.method() + " " + request.uri()
+                    + " took longer than " + site.config().requestTimeout().toSeconds() + " s");
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT, null);
+        }
+    }
+
+    /** The client went away: let go of the runner connection, which tells the runner to stop too. */
+    void onClientGone() {
+        if (!finished) {
+            finished = true;
+            timeout.cancel(false);
+            if (upstream != null) {
+                upstream.release(false);
+            }
+        }
+    }
+
+    /**
+     * Ends the exchange early. Before the response started, the client gets {@code status}; after, the only
+     * honest signal left is to close the connection mid-response.
+     */
+    private void fail(HttpResponseStatus status, Throwable cause) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (cause != null && status.code() >= 500) {
+            LOG.log(Level.FINE, "site " + site.config().name() + ": " + status + " for " + request.uri(), cause);
+        }
+        if (upstream != null) {
+            upstream.release(false);
+        }
+        if (responseStarted) {
+            client.close();
+            return;
+        }
+        // The rest of the request body was not read, so the connection cannot carry another request.
+        boolean reusable = requestDone && keepAlive;
+        client.writeAndFlush(ErrorResponses.of(status, !reusable))
+                .addListener(f -> completion.done(client, f.isSuccess() && reusable));
+    }
+}

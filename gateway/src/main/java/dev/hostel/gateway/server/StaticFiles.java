@@ -1,0 +1,111 @@
+package dev.hostel.gateway.server;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A site's static aliases (URL prefix -> folder) and the one rule that matters about them: no request ever
+ * reads a file outside its aliased folder. {@code ..} segments and encoded slashes, backslashes or NULs are
+ * refused before the file system is asked; symbolic links are followed and the real path must stay inside the
+ * folder's real path.
+ */
+final class StaticFiles {
+    static final StaticFiles NONE = new StaticFiles(Map.of());
+
+    /** What a path under an alias resolves to. */
+    sealed interface Lookup permits Found, Refused, NotFound {
+    }
+
+    record Found(Path file) implements Lookup {
+    }
+
+    /** The path tries to leave its folder: 400 for a malformed path, 403 for a link pointing outside. */
+    record Refused(int status) implements Lookup {
+    }
+
+    record NotFound() implements Lookup {
+    }
+
+    private final Map<String, Path> aliases;
+
+    private StaticFiles(Map<String, Path> aliases) {
+        this.aliases = aliases;
+    }
+
+    /** @param aliases URL prefix (starting and ending with "/") -> existing folder, longest prefix first */
+    static StaticFiles of(Map<String, Path> aliases) {
+        if (aliases.isEmpty()) {
+            return NONE;
+        }
+        Map<String, Path> real = new LinkedHashMap<>();
+        aliases.forEach((prefix, folder) -> {
+            try {
+                real.put(prefix, folder.toRealPath());
+            } catch (IOException e) {
+                throw new UncheckedIOException("static folder " + folder + " for " + prefix + " is unreadable", e);
+            }
+        });
+        return new StaticFiles(real);
+    }
+
+    boolean isEmpty() {
+        return aliases.isEmpty();
+    }
+
+    /** The lookup for a raw request path (no query), or {@code null} when no alias covers it. */
+    Lookup lookup(String rawPath) {
+        for (Map.Entry<String, Path> alias : aliases.entrySet()) {
+            if (rawPath.startsWith(alias.getKey())) {
+                return resolve(alias.getValue(), rawPath.substring(alias.getKey().length()));
+            }
+        }
+        return null;
+    }
+
+    private static Lookup resolve(Path folder, String rest) {
+        String lower = rest.toLowerCase(Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
+            return new Refused(400);
+        }
+        String decoded;
+        try {
+            decoded = QueryStringDecoder.decodeComponent(rest);
+        } catch (IllegalArgumentException e) {
+            return new Refused(400);
+        }
+        if (decoded.indexOf('\\') >= 0 || decoded.indexOf('\0') >= 0) {
+            return new Refused(400);
+        }
+        Path candidate = folder;
+        for (String segment : decoded.split("/")) {
+            if (segment.equals("..")) {
+                return new Refused(400);
+            }
+            if (!segment.isEmpty() && !segment.equals(".")) {
+                candidate = candidate.resolve(segment);
+            }
+        }
+        try {
+            Path real = candidate.toRealPath();
+            if (!real.startsWith(folder)) {
+                return new Refused(403);
+            }
+            if (Files.isDirectory(real)) {
+                real = real.resolve("index.html");
+                if (!Files.isRegularFile(real)) {
+                    return new NotFound();
+                }
+            }
+            return Files.isReadable(real) ? new Found(real) : new NotFound();
+        } catch (IOException e) {
+            return new NotFound();
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package dev.hostel.gateway.supervisor;
+
+import dev.hostel.gateway.config.SiteConfig;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One runner: a child JVM serving one site on its own Unix socket.
+ *
+ * <p>{@link #ready()} completes when the runner prints {@code HOSTEL-READY} (its app is imported and its socket
+ * listens), or fails if it exits first. {@link #exited()} completes with the exit status. The number of requests
+ * in flight is kept here because both the upstream (which picks the least busy runner) and the drain (which
+ * waits for it to reach zero) need it.
+ */
+public final class RunnerProcess {
+    private static final Logger LOG = Logger.getLogger(RunnerProcess.class.getName());
+    private static final String READY_LINE = "HOSTEL-READY";
+
+    private final SiteConfig site;
+    private final int index;
+    private final long generation;
+    private final Path socket;
+    private final CompletableFuture<RunnerProcess> ready = new CompletableFuture<>();
+    private final CompletableFuture<Integer> exited = new CompletableFuture<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong requests = new AtomicLong();
+    private volatile RunnerState state = RunnerState.STARTING;
+    private volatile Process process;
+    private volatile long startedNanos;
+    private volatile long readyNanos;
+
+    RunnerProcess(SiteConfig site, int index, long generation, Path socket) {
+        this.site = site;
+        this.index = index;
+        this.generation = generation;
+        this.socket = socket;
+    }
+
+    void start(RunnerLauncher launcher) {
+        startedNanos = System.nanoTime();
+        try {
+            process = launcher.launch(site, socket);
+        } catch (IOException | RuntimeException e) {
+            state = RunnerState.FAILED;
+            ready.completeExceptionally(e);
+            exited.complete(-1);
+            return;
+        }
+        Thread pump = new Thread(() -> pumpStdout(launcher.logFile(site)), "runner-out-" + site.name() + "-" + index);
+        pump.setDaemon(true);
+        pump.start();
+        process.onExit().thenAccept(p -> onExit(p.exitValue()));
+    }
+
+    /** Waits for the ready line, then copies whatever the app prints to stdout into the site's log. */
+    private void pumpStdout(Path logFile) {
+        try (InputStream in = new BufferedInputStream(process.getInputStream());
+             OutputStream log = new FileOutputStream(logFile.toFile(), true)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while (!ready.isDone() && (b = in.read()) != -1) {
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                String text = line.toString(StandardCharsets.UTF_8);
+                line.reset();
+                if (text.startsWith(READY_LINE)) {
+                    markReady();
+                } else {
+                    log.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+                    log.flush();
+                }
+            }
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                log.write(buf, 0, n);
+                log.flush();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "stdout of runner " + this + " closed", e);
+        }
+    }
+
+    private void markReady() {
+        readyNanos = System.nanoTime();
+        if (state == RunnerState.STARTING) {
+            state = RunnerState.READY;
+        }
+        ready.complete(this);
+    }
+
+    private void onExit(int status) {
+        if (state != RunnerState.DRAINING && state != RunnerState.STOPPED) {
+            state = RunnerState.FAILED;
+        } else {
+            state = RunnerState.STOPPED;
+        }
+        ready.completeExceptionally(new IllegalStateException(
+                "runner of site " + site.name() + " exited with status " + status + " before it was ready"));
+        exited.complete(status);
+    }
+
+    /**
+     * Stops taking requests, waits up to {@code grace} for those in flight, then asks the runner to stop
+     * (SIGTERM) and kills it if it has not exited within a few more seconds.
+     */
+    CompletableFuture<Integer> drainAndStop(Duration grace) {
+        if (!state.isAlive()) {
+            return exited;
+        }
+        state = RunnerState.DRAINING;
+        long deadline = System.nanoTime() + grace.toNanos();
+        CompletableFuture.runAsync(() -> {
+            while (inFlight.get() > 0 && System.nanoTime() < deadline && !exited.isDone()) {
+                sleep(20);
+            }
+            Process p = process;
+            if (p != null && p.isAlive()) {
+                p.destroy();
+                try {
+                    if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                }
+            }
+        });
+        return exited;
+    }
+
+    /** Kills the process at once (SIGKILL), e.g. when it is over its memory ceiling. */
+    void kill() {
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public SiteConfig site() {
+        return site;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public RunnerState state() {
+        return state;
+    }
+
+    public long pid() {
+        Process p = process;
+        return p == null ? -1 : p.pid();
+    }
+
+    public CompletableFuture<RunnerProcess> ready() {
+        return ready;
+    }
+
+    public CompletableFuture<Integer> exited() {
+        return exited;
+    }
+
+    /** Requests the upstream has sent to this runner and not yet seen answered. */
+    public AtomicInteger inFlight() {
+        return inFlight;
+    }
+
+    /** Requests sent to this runner since it started. */
+    public AtomicLong requests() {
+        return requests;
+    }
+
+    /** Time from launch to the ready line, or {@code null} while not ready. */
+    public Duration startupTime() {
+        return readyNanos == 0 ? null : Duration.ofNanos(readyNanos - startedNanos);
+    }
+
+    /** How long the runner has been up since launch. */
+    public Duration uptime() {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    @Override
+    public String toString() {
+        return site.name() + "#" + index + " (pid " + pid() + ", " + state + ")";
+    }
+}

@@ -1,0 +1,158 @@
+package dev.hostel.gateway.upstream;
+
+import dev.hostel.gateway.supervisor.RunnerListener;
+import dev.hostel.gateway.supervisor.RunnerProcess;
+import dev.hostel.gateway.supervisor.RunnerState;
+import dev.hostel.gateway.transport.Transport;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The way to one site's runners. Each request goes to the READY runner with the fewest requests in flight; while
+ * none is ready (the site is starting or restarting) requests wait in a bounded queue, each for at most
+ * {@code startTimeout}, and get 503 past it.
+ */
+public final class SiteUpstream implements RunnerListener {
+    private final String site;
+    private final Transport transport;
+    private final Duration startTimeout;
+    private final int maxQueue;
+    private final List<RunnerPool> pools = new CopyOnWriteArrayList<>();
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+
+    public SiteUpstream(String site, Transport transport, Duration startTimeout, int maxQueue) {
+        this.site = site;
+        this.transport = transport;
+        this.startTimeout = startTimeout;
+        this.maxQueue = maxQueue;
+    }
+
+    /**
+     * A connection to a runner of this site, on {@code loop} (the caller's event loop). Fails with
+     * {@link UpstreamUnavailableException} when no runner becomes ready in time or the queue is full, and with
+     * an I/O error when the runner cannot be reached.
+     */
+    public Future<UpstreamConnection> acquire(EventLoop loop) {
+        RunnerPool pool = leastBusy();
+        if (pool != null) {
+            return lend(pool, loop);
+        }
+        Promise<UpstreamConnection> promise = loop.newPromise();
+        synchronized (waiting) {
+            pool = leastBusy();
+            if (pool == null) {
+                if (waiting.size() >= maxQueue) {
+                    return promise.setFailure(new UpstreamUnavailableException(
+                            "site " + site + ": " + maxQueue + " requests already wait for a runner"));
+                }
+                Waiter waiter = new Waiter(loop, promise);
+                waiter.timeout = loop.schedule(() -> expire(waiter), startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                waiting.add(waiter);
+                return promise;
+            }
+        }
+        return lend(pool, loop);
+    }
+
+    private void expire(Waiter waiter) {
+        boolean removed;
+        synchronized (waiting) {
+            removed = waiting.remove(waiter);
+        }
+        if (removed) {
+            waiter.promise.tryFailure(new UpstreamUnavailableException(
+                    "site " + site + ": no runner ready within " + startTimeout.toSeconds() + " s"));
+        }
+    }
+
+    private RunnerPool leastBusy() {
+        RunnerPool best = null;
+        int bestLoad = Integer.MAX_VALUE;
+        for (RunnerPool pool : pools) {
+            if (pool.runner().state() != RunnerState.READY) {
+                continue;
+            }
+            int load = pool.runner().inFlight().get();
+            if (load < bestLoad) {
+                best = pool;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    private Future<UpstreamConnection> lend(RunnerPool pool, EventLoop loop) {
+        RunnerProcess runner = pool.runner();
+        runner.inFlight().incrementAndGet();
+        runner.requests().incrementAndGet();
+        Future<UpstreamConnection> connection = pool.acquire(loop);
+        connection.addListener(f -> {
+            if (!f.isSuccess()) {
+                runner.inFlight().decrementAndGet();
+            }
+        });
+        return connection;
+    }
+
+    /** Requests waiting for a runner. */
+    public int queued() {
+        synchronized (waiting) {
+            return waiting.size();
+        }
+    }
+
+    @Override
+    public void runnerReady(RunnerProcess runner) {
+        pools.add(new RunnerPool(runner, transport));
+        while (true) {
+            Waiter waiter;
+            RunnerPool pool;
+            synchronized (waiting) {
+                pool = leastBusy();
+                if (pool == null || (waiter = waiting.poll()) == null) {
+                    return;
+                }
+            }
+            waiter.timeout.cancel(false);
+            RunnerPool chosen = pool;
+            waiter.loop.execute(() -> lend(chosen, waiter.loop).addListener(f -> {
+                if (f.isSuccess()) {
+                    if (!waiter.promise.trySuccess((UpstreamConnection) f.getNow())) {
+                        ((UpstreamConnection) f.getNow()).release(false);
+                    }
+                } else {
+                    waiter.promise.tryFailure(f.cause());
+                }
+            }));
+        }
+    }
+
+    @Override
+    public void runnerGone(RunnerProcess runner) {
+        for (RunnerPool pool : pools) {
+            if (pool.runner() == runner) {
+                pools.remove(pool);
+                pool.close();
+            }
+        }
+    }
+
+    private static final class Waiter {
+        final EventLoop loop;
+        final Promise<UpstreamConnection> promise;
+        ScheduledFuture<?> timeout;
+
+        Waiter(EventLoop loop, Promise<UpstreamConnection> promise) {
+            this.loop = loop;
+            this.promise = promise;
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package dev.hostel.gateway.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What a client of the example sites sees, through the real gateway and real runner JVMs. */
+class GatewayEndToEndTest {
+    private static TestHostel hostel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        hostel = TestHostel.shared();
+    }
+
+    @Test
+    void twoSitesWithTheSameModuleNamesKeepTheirOwnSettingsAndEnvironment() throws Exception {
+        HttpResponse<String> blog = hostel.get("blog.localhost", "/settings");
+        HttpResponse<String> shop = hostel.get("shop.localhost", "/settings");
+        assertEquals(200, blog.statusCode(), blog.body());
+        assertEquals(200, shop.statusCode(), shop.body());
+        assertTrue(blog.body().contains("\"blog\""), blog.body());
+        assertTrue(shop.body().contains("\"shop\""), shop.body());
+        assertFalse(blog.body().contains("\"shop\""), "the blog sees the shop's settings: " + blog.body());
+        assertFalse(shop.body().contains("\"blog\""), "the shop sees the blog's settings: " + shop.body());
+    }
+
+    @Test
+    void moduleGlobalsAreCountedPerSite() throws Exception {
+        int blogBefore = counter("blog.localhost");
+        counter("shop.localhost");
+        int blogAfter = counter("blog.localhost");
+        assertEquals(blogBefore + 1, blogAfter, "the shop's request moved the blog's counter");
+    }
+
+    private int counter(String host) throws Exception {
+        HttpResponse<String> response = hostel.get(host, "/counter");
+        assertEquals(200, response.statusCode(), response.body());
+        Matcher m = Pattern.compile("(\\d+)").matcher(response.body());
+        assertTrue(m.find(), response.body());
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void wildcardHostsRouteToTheirSiteCaseInsensitivelyAndWithAPort() throws Exception {
+        HttpResponse<String> sub = hostel.get("Preview.Blog.Localhost:8080", "/settings");
+        assertEquals(200, sub.statusCode());
+        assertTrue(sub.body().contains("\"blog\""), sub.body());
+    }
+
+    @Test
+    void unknownHostGets404() throws Exception {
+        HttpResponse<String> response = hostel.get("nobody.example.org", "/");
+        assertEquals(404, response.statusCode());
+    }
+
+    @Test
+    void aOneMegabytePostComesBackWithTheSameLengthAndDigest() throws Exception {
+        byte[] body = new byte[1024 * 1024];
+        new Random(42).nextBytes(body);
+        HttpResponse<byte[]> echo = hostel.client.send(hostel.request("upload.localhost", "/echo")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, echo.statusCode());
+        assertEquals(sha256(body), sha256(echo.body()));
+
+        HttpResponse<String> digest = hostel.client.send(hostel.request("upload.localhost", "/digest")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(digest.body().contains("\"length\": 1048576"), digest.body());
+        assertTrue(digest.body().contains(sha256(body)), digest.body());
+    }
+
+    @Test
+    void aChunkedRequestBodyReachesTheApp() throws Exception {
+        byte[] body = "a chunked body of unknown length".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+        // An InputStream publisher has no length, so HttpClient sends Transfer-Encoding: chunked.
+        HttpRequest request = hostel.request("upload.localhost", "/digest")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
+        HttpResponse<String> digest = hostel.client.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, digest.statusCode(), digest.body());
+        assertTrue(digest.body().contains("\"length\": " + body.length), digest.body());
+        assertTrue(digest.body().contains(sha256(body)), digest.body());
+    }
+
+    @Test
+    void aBodyOverMaxBodyGets413() throws Exception {
+        byte[] body = new byte[11 * 1024 * 1024];
+        HttpResponse<String> response = hostel.client.send(hostel.request("upload.localhost", "/digest")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, response.statusCode());
+    }
+
+    @Test
+    void aStreamedResponseArrivesChunkedAndPieceByPiece() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> response = hostel.client.send(
+                hostel.request("stream.localhost", "/stream?n=4&delay=0.4").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        assertEquals("chunked", response.headers().firstValue("transfer-encoding").orElse(""));
+        assertTrue(response.headers().firstValue("content-length").isEmpty());
+        List<Long> arrivals = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        try (InputStream in = response.body()) {
+            int c;
+            while ((c = in.read()) != -1) {
+                text.append((char) c);
+                if (c == '\n') {
+                    arrivals.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+            }
+        }
+        assertEquals("line 1 of 4\nline 2 of 4\nline 3 of 4\nline 4 of 4\n", text.toString());
+        // The app sleeps 0.4 s between lines: had the gateway buffered the response, they would arrive together.
+        assertTrue(arrivals.get(3) - arrivals.get(0) >= 800, "lines arrived at " + arrivals);
+    }
+
+    @Test
+    void anAppThatRaisesGives500WithTheTracebackInTheLogOnly() throws Exception {
+        HttpResponse<String> response = hostel.get("failing.test", "/raise");
+        assertEquals(500, response.statusCode());
+        assertFalse(response.body().contains("secret-detail"), response.body());
+        assertFalse(response.body().contains("Traceback"), response.body());
+        assertTrue(waitForLog("failing", "secret-detail-that-must-not-leak"), "no traceback in the site's log");
+    }
+
+    @Test
+    void aHeaderWithCrLfFromTheAppNeverReachesTheClient() throws Exception {
+        HttpResponse<String> response = hostel.get("failing.test", "/bad-header");
+        assertEquals(500, response.statusCode());
+        assertTrue(response.headers().firstValue("set-cookie").isEmpty());
+        assertTrue(response.headers().firstValue("x-evil").isEmpty());
+    }
+
+    @Test
+    void aRequestOverItsTimeoutGets504() throws Exception {
+        HttpResponse<String> response = hostel.get("failing.test", "/sleep?6");
+        assertEquals(504, response.statusCode());
+        HttpResponse<String> next = hostel.get("failing.test", "/");
+        assertEquals(200, next.statusCode(), "the site answers again after a timeout");
+    }
+
+    @Test
+    void staticFilesAreServedWithValidatorsAndConditionalGets() throws Exception {
+        HttpResponse<String> css = hostel.get("blog.localhost", "/static/style.css");
+        assertEquals(200, css.statusCode());
+        assertEquals(Files.readString(TestHostel.HOME.resolve("sites/blog/static/style.css")), css.body());
+        assertTrue(css.headers().firstValue("content-type").orElse("").startsWith("text/css"));
+        String etag = css.headers().firstValue("etag").orElseThrow();
+        String lastModified = css.headers().firstValue("last-modified").orElseThrow();
+
+        HttpResponse<String> byEtag = hostel.client.send(hostel.request("blog.localhost", "/static/style.css")
+                .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, byEtag.statusCode());
+        assertEquals("", byEtag.body());
+        HttpResponse<String> byDate = hostel.client.send(hostel.request("blog.localhost", "/static/style.css")
+                .header("If-Modified-Since", lastModified).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, byDate.statusCode());
+
+        HttpResponse<String> range = hostel.client.send(hostel.request("blog.localhost", "/static/style.css")
+                .header("Range", "bytes=0-3").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(206, range.statusCode());
+        assertEquals(css.body().substring(0, 4), range.body());
+
+        HttpResponse<byte[]> png = hostel.client.send(hostel.request("blog.localhost", "/static/logo.png").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals("image/png", png.headers().firstValue("content-type").orElse(""));
+        assertEquals(HexFormat.of().formatHex(Files.readAllBytes(TestHostel.HOME.resolve("sites/blog/static/logo.png"))),
+                HexFormat.of().formatHex(png.body()));
+    }
+
+    @Test
+    void noStaticPathLeavesItsFolder() throws Exception {
+        String[] attempts = {
+            "/static/../mysite/settings.py",
+            "/static/%2e%2e/mysite/settings.py",
+            "/static/..%2fmysite/settings.py",
+            "/static/%2e%2e%2f%2e%2e%2fconf/hostel.toml",
+            "/static/..\\mysite\\settings.py",
+        };
+        for (String path : attempts) {
+            String raw = RawHttp.exchange(hostel.port(),
+                    "GET " + path + " HTTP/1.1\r\nHost: blog.localhost\r\nConnection: close\r\n\r\n", 5000);
+            assertAll(path,
+                    () -> assertNotEquals(200, RawHttp.status(raw), raw),
+                    () -> assertFalse(raw.contains("GREETING"), raw),
+                    () -> assertFalse(raw.contains("SITE_NAME"), raw));
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        String request = "GET /stream?n=3&delay=0.2 HTTP/1.1\r\nHost: stream.localhost\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n"
+                + "GET /counter HTTP/1.1\r\nHost: blog.localhost\r\nConnection: close\r\n\r\n";
+        String raw = RawHttp.exchange(hostel.port(), request, 10_000);
+        int stream = raw.indexOf("line 3 of 3");
+        int hello = raw.indexOf("Hello, world!");
+        int blog = raw.indexOf("HTTP/1.1 200", hello);
+        assertTrue(stream > 0 && hello > stream && blog > hello, raw);
+    }
+
+    @Test
+    void malformedRequestsGet400And414And431() throws Exception {
+        assertEquals(400, RawHttp.status(RawHttp.exchange(hostel.port(),
+                "GET / HTTP/1.1\r\nHost: hello.localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                5000)));
+        assertEquals(400, RawHttp.status(RawHttp.exchange(hostel.port(), "GARBAGE\r\n\r\n", 5000)));
+        assertEquals(414, RawHttp.status(RawHttp.exchange(hostel.port(),
+                "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: hello.localhost\r\n\r\n", 5000)));
+        assertEquals(431, RawHttp.status(RawHttp.exchange(hostel.port(),
+                "GET / HTTP/1.1\r\nHost: hello.localhost\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n", 5000)));
+        HttpResponse<String> fine = hostel.get("hello.localhost", "/");
+        assertEquals("Hello, world!", fine.body(), "the gateway still serves after bad requests");
+    }
+
+    @Test
+    void theAppSeesForwardedHeaders() throws Exception {
+        HttpResponse<String> response = hostel.client.send(hostel.request("hello.localhost", "/")
+                .header("Connection", "close").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+    }
+
+    @Test
+    void twoHundredConcurrentRequestsAllSucceed() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        String[] hosts = {"hello.localhost", "blog.localhost", "shop.localhost"};
+        for (int i = 0; i < 200; i++) {
+            responses.add(hostel.client.sendAsync(hostel.request(hosts[i % hosts.length], "/").build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0;
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            if (response.get(60, TimeUnit.SECONDS).statusCode() == 200) {
+                ok++;
+            }
+        }
+        assertEquals(200, ok);
+    }
+
+    private static boolean waitForLog(String site, String text) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            if (hostel.log(site).contains(text)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.hostel.gateway.e2e;
+
+import dev.hostel.gateway.Hostel;
+import dev.hostel.gateway.config.ConfigLoader;
+import dev.hostel.gateway.config.HostelConfig;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A real Hostel (gateway in this JVM, real runner JVMs) with the example sites of {@code conf/sites.d} plus the
+ * test sites of {@code src/test/python}, listening on a free port. Started once and shared by the end-to-end
+ * tests, because each runner JVM costs a second or two of CPU; tests that break a runner use their own sites.
+ */
+final class TestHostel {
+    static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
+    static final Path TEST_SITES = HOME.resolve("gateway/src/test/python");
+    static final Path BOTTLE = HOME.resolve("target/thirdparty/bottle.py");
+    private static TestHostel shared;
+
+    final Path dir;
+    final Hostel hostel;
+    final URI base;
+    final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private TestHostel(Path dir, Hostel hostel) {
+        this.dir = dir;
+        this.hostel = hostel;
+        InetSocketAddress address = hostel.addresses().get(0);
+        this.base = URI.create("http://127.0.0.1:" + address.getPort());
+    }
+
+    /** The shared instance, started on first use and stopped when the test JVM exits. */
+    static synchronized TestHostel shared() throws Exception {
+        if (shared == null) {
+            shared = start(TestHostel::exampleAndTestSites);
+            TestHostel stopping = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop));
+        }
+        return shared;
+    }
+
+    interface SiteWriter {
+        void write(Path sitesDir) throws IOException;
+    }
+
+    /** A Hostel of its own, for tests that break things; the caller stops it. */
+    static TestHostel start(SiteWriter sites) throws Exception {
+        // Short, because Unix socket paths are limited to 107 bytes.
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
+        Path conf = dir.resolve("conf");
+        Files.createDirectories(conf.resolve("sites.d"));
+        Files.writeString(conf.resolve("hostel.toml"), """
+                listen = ["127.0.0.1:0"]
+                admin_socket = "%s"
+                prefix = "%s"
+                log_dir = "%s"
+                """.formatted(dir.resolve("run/hostel.sock"), HOME, dir.resolve("logs")));
+        sites.write(conf.resolve("sites.d"));
+        HostelConfig config = ConfigLoader.loadHostel(conf);
+        Hostel hostel = new Hostel(config, HOME);
+        hostel.start();
+        return new TestHostel(dir, hostel);
+    }
+
+    static void exampleAndTestSites(Path sitesDir) throws IOException {
+        for (String name : List.of("blog", "shop", "stream", "upload", "hello")) {
+            Files.copy(HOME.resolve("conf/sites.d/" + name + ".toml"), sitesDir.resolve(name + ".toml"));
+        }
+        Files.writeString(sitesDir.resolve("failing.toml"), """
+                hosts = ["failing.test"]
+                app = "failing:application"
+                root = "%s"
+                request_timeout = "3s"
+                """.formatted(TEST_SITES.resolve("failing")));
+        if (Files.exists(BOTTLE)) {
+            Files.writeString(sitesDir.resolve("bottle.toml"), """
+                    hosts = ["bottle.test"]
+                    app = "app:application"
+                    root = "%s"
+                    python_path = ["%s"]
+                    """.formatted(TEST_SITES.resolve("bottleapp"), BOTTLE.getParent()));
+        }
+    }
+
+    HttpRequest.Builder request(String host, String path) {
+        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(60));
+    }
+
+    HttpResponse<String> get(String host, String path) throws IOException, InterruptedException {
+        return client.send(request(host, path).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    int port() {
+        return base.getPort();
+    }
+
+    /** The site's log file (runner stderr, tracebacks). */
+    String log(String site) throws IOException {
+        Path log = dir.resolve("logs").resolve(site + ".log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    void stop() {
+        hostel.stop(Duration.ofSeconds(5));
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is not worth failing for
+        }
+    }
+}
