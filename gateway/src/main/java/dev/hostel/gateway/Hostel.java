@@ -6,15 +6,12 @@ import dev.hostel.gateway.config.HostelConfig;
 import dev.hostel.gateway.config.ListenAddress;
 import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.config.SiteSet;
-import dev.hostel.gateway.routing.HostRouter;
-import dev.hostel.gateway.routing.Routes;
 import dev.hostel.gateway.server.GatewayChannelInitializer;
 import dev.hostel.gateway.server.GatewayServer;
-import dev.hostel.gateway.server.Site;
+import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.RunnerLauncher;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
-import dev.hostel.gateway.upstream.SiteUpstream;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
@@ -22,8 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -36,14 +31,15 @@ public final class Hostel {
     private static final Logger LOG = Logger.getLogger(Hostel.class.getName());
     /** How long a request waits for a runner that is starting. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a replaced generation's requests in flight may take to finish. */
+    static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
     /** Requests that may wait for a site's runners at once. */
     static final int MAX_QUEUE = 1024;
 
     private final HostelConfig config;
     private final Path home;
     private final Transport transport = Transport.best();
-    private final Map<String, Site> sites = new ConcurrentHashMap<>();
-    private final Routes<Site> routes = new Routes<>();
+    private LiveSites sites;
     private EventLoopGroup acceptors;
     private EventLoopGroup workers;
     private Supervisor supervisor;
@@ -63,35 +59,34 @@ public final class Hostel {
         LOG.info(() -> "transport: " + transport.name().toLowerCase());
         Path runDir = config.adminSocket().getParent().resolve("runners");
         supervisor = new Supervisor(new RunnerLauncher(home, runDir, config.logDir()));
+        sites = new LiveSites(supervisor, transport, START_TIMEOUT, DRAIN_GRACE, MAX_QUEUE);
         SiteSet loaded = ConfigLoader.loadSites(config);
         for (ConfigError error : loaded.errors()) {
             LOG.warning(() -> error + " (site skipped)");
         }
         for (SiteConfig site : loaded.sites()) {
-            addSite(site);
+            sites.put(site);
+            LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app());
         }
-        publishRoutes();
         acceptors = transport.newEventLoopGroup(1, "hostel-accept");
         workers = transport.newEventLoopGroup(0, "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
-                new GatewayChannelInitializer(routes::route, Duration.ofSeconds(75), Duration.ofSeconds(30)));
+                new GatewayChannelInitializer(sites.routes()::route, RequestObserver.NONE, Duration.ofSeconds(75), Duration.ofSeconds(30)));
         List<InetSocketAddress> wanted = new ArrayList<>();
         for (ListenAddress listen : config.listen()) {
             wanted.add(new InetSocketAddress(listen.host(), listen.port()));
         }
         addresses = server.start(wanted);
-        LOG.info(() -> "listening on " + addresses + " with " + sites.size() + " sites");
+        LOG.info(() -> "listening on " + addresses + " with " + sites.all().size() + " sites");
     }
 
-    private void addSite(SiteConfig site) {
-        SiteUpstream upstream = new SiteUpstream(site.name(), transport, START_TIMEOUT, MAX_QUEUE);
-        supervisor.start(site, upstream);
-        sites.put(site.name(), new Site(site, upstream));
-        LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app());
+    /** The sites being served; where they are added, replaced, reloaded and removed. */
+    public LiveSites sites() {
+        return sites;
     }
 
-    private void publishRoutes() {
-        routes.swap(HostRouter.of(sites.values(), s -> s.config().hosts(), s -> s.config().isDefault()));
+    public HostelConfig config() {
+        return config;
     }
 
     /** The addresses the listeners are bound to (a configured port 0 shows the real one). */

@@ -25,11 +25,14 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     static final int MAX_CHUNK_SIZE = 64 * 1024;
 
     private final SiteResolver sites;
+    private final RequestObserver observer;
     private final Duration idleTimeout;
     private final Duration headTimeout;
 
-    public GatewayChannelInitializer(SiteResolver sites, Duration idleTimeout, Duration headTimeout) {
+    public GatewayChannelInitializer(SiteResolver sites, RequestObserver observer, Duration idleTimeout,
+                                     Duration headTimeout) {
         this.sites = sites;
+        this.observer = observer;
         this.idleTimeout = idleTimeout;
         this.headTimeout = headTimeout;
     }
@@ -47,6 +50,6 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .addLast("decoder", new StrictHttpRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("flow", new FlowControlHandler())
-                .addLast("gateway", new GatewayHandler(sites, timeouts));
+                .addLast("gateway", new GatewayHandler(sites, observer, timeouts));
     }
 }

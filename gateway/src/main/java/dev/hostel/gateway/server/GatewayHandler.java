@@ -30,10 +30,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(GatewayHandler.class.getName());
 
     private final SiteResolver sites;
+    private final RequestObserver observer;
     private final RequestHeadTimeoutHandler headTimeout;
     private String clientIp = "";
     private int localPort;
 
+    /** What the access log and the metrics will hear about the current request. */
+    private RequestRecord record;
     /** The request being proxied, or {@code null}. */
     private ProxyExchange exchange;
     /** Set while a locally answered request's (empty) body has not been read to its end. */
@@ -41,8 +44,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private boolean localResponseDone;
     private boolean keepAlive;
 
-    GatewayHandler(SiteResolver sites, RequestHeadTimeoutHandler headTimeout) {
+    GatewayHandler(SiteResolver sites, RequestObserver observer, RequestHeadTimeoutHandler headTimeout) {
         this.sites = sites;
+        this.observer = observer;
         this.headTimeout = headTimeout;
     }
 
@@ -76,6 +80,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+        record = new RequestRecord(request, clientIp);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             LOG.log(Level.FINE, "malformed request from " + clientIp, cause);
@@ -95,6 +100,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         StaticFiles.Lookup lookup = site.statics().isEmpty() ? null : site.statics().lookup(rawPath(request.uri()));
+        record.site(site.config().name());
         if (lookup != null) {
             serveStatic(ctx, request, lookup, hasBody);
             return;
@@ -103,7 +109,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             respondLocally(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true);
             return;
         }
-        exchange = new ProxyExchange(ctx, request, site, clientIp, localPort, this::exchangeDone);
+        exchange = new ProxyExchange(ctx, request, record, site, localPort, this::exchangeDone);
         exchange.start();
     }
 
@@ -115,12 +121,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
             var response = ErrorResponses.of(HttpResponseStatus.METHOD_NOT_ALLOWED, !keepAlive);
             response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            record.status(response.status().code());
+            record.addBytes(response.content().readableBytes());
             beginLocal(ctx, ctx.writeAndFlush(response));
             return;
         }
         if (lookup instanceof StaticFiles.Found found) {
             try {
-                beginLocal(ctx, StaticFileResponder.respond(ctx, request, found.file(), keepAlive));
+                beginLocal(ctx, StaticFileResponder.respond(ctx, request, found.file(), keepAlive, record));
             } catch (IOException e) {
                 respondLocally(ctx, HttpResponseStatus.NOT_FOUND, !keepAlive);
             }
@@ -136,10 +144,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (close) {
             keepAlive = false;
         }
-        beginLocal(ctx, ctx.writeAndFlush(ErrorResponses.of(status, !keepAlive)));
+        var response = ErrorResponses.of(status, !keepAlive);
+        record.status(status.code());
+        record.addBytes(response.content().readableBytes());
+        beginLocal(ctx, ctx.writeAndFlush(response));
     }
 
     private void beginLocal(ChannelHandlerContext ctx, ChannelFuture written) {
+        RequestRecord answered = record;
+        written.addListener(f -> completed(answered));
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
             return;
@@ -175,9 +188,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void completed(RequestRecord answered) {
+        answered.end();
+        observer.completed(answered);
+    }
+
     /** Called by the exchange when its response is written and its request read to the end (or not). */
     private void exchangeDone(ChannelHandlerContext ctx, boolean reusable) {
         exchange = null;
+        completed(record);
         if (reusable && keepAlive) {
             nextRequest(ctx);
         } else {
@@ -203,6 +222,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (exchange != null) {
             exchange.onClientGone();
             exchange = null;
+            completed(record);
         }
         ctx.fireChannelInactive();
     }

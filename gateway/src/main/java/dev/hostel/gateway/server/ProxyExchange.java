@@ -41,8 +41,8 @@ final class ProxyExchange implements UpstreamExchange {
 
     private final ChannelHandlerContext client;
     private final HttpRequest request;
+    private final RequestRecord record;
     private final Site site;
-    private final String clientIp;
     private final int localPort;
     private final Completion completion;
     private final boolean head;
@@ -57,12 +57,12 @@ final class ProxyExchange implements UpstreamExchange {
     /** An HTTP/1.0 client reads a body without Content-Length until the connection closes. */
     private boolean clientMustClose;
 
-    ProxyExchange(ChannelHandlerContext client, HttpRequest request, Site site, String clientIp, int localPort,
+    ProxyExchange(ChannelHandlerContext client, HttpRequest request, RequestRecord record, Site site, int localPort,
                   Completion completion) {
         this.client = client;
         this.request = request;
+        this.record = record;
         this.site = site;
-        this.clientIp = clientIp;
         this.localPort = localPort;
         this.completion = completion;
         this.head = request.method().equals(HttpMethod.HEAD);
@@ -97,7 +97,7 @@ final class ProxyExchange implements UpstreamExchange {
         }
         HttpRequest outbound = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
                 request.headers());
-        ForwardedHeaders.toRunner(outbound.headers(), clientIp, "http", localPort);
+        ForwardedHeaders.toRunner(outbound.headers(), record.clientIp(), "http", localPort);
         Channel runner = connection.channel();
         runner.writeAndFlush(outbound).addListener(this::afterUpstreamWrite);
         runner.read();
@@ -145,6 +145,7 @@ final class ProxyExchange implements UpstreamExchange {
             return;
         }
         responseStarted = true;
+        record.status(response.status().code());
         boolean bodyless = head || response.status().code() == 204 || response.status().code() == 304
                 || response.status().code() < 200;
         if (!bodyless && !HttpUtil.isContentLengthSet(response)) {
@@ -164,6 +165,7 @@ final class ProxyExchange implements UpstreamExchange {
             content.release();
             return;
         }
+        record.addBytes(content.content().readableBytes());
         if (!(content instanceof LastHttpContent)) {
             client.writeAndFlush(content);
             if (client.channel().isWritable()) {
@@ -233,6 +235,7 @@ final class ProxyExchange implements UpstreamExchange {
         }
         // The rest of the request body was not read, so the connection cannot carry another request.
         boolean reusable = requestDone && keepAlive;
+        record.status(status.code());
         client.writeAndFlush(ErrorResponses.of(status, !reusable))
                 .addListener(f -> completion.done(client, f.isSuccess() && reusable));
     }

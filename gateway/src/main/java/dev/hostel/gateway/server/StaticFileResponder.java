@@ -31,8 +31,8 @@ final class StaticFileResponder {
     }
 
     /** Writes the whole response and returns the future of its last write. */
-    static ChannelFuture respond(ChannelHandlerContext ctx, HttpRequest request, Path file, boolean keepAlive)
-            throws IOException {
+    static ChannelFuture respond(ChannelHandlerContext ctx, HttpRequest request, Path file, boolean keepAlive,
+                                 RequestRecord record) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
         long length = attrs.size();
         long mtimeSeconds = attrs.lastModifiedTime().toMillis() / 1000;
@@ -40,6 +40,7 @@ final class StaticFileResponder {
         HttpHeaders in = request.headers();
 
         if (notModified(in, etag, mtimeSeconds)) {
+            record.status(HttpResponseStatus.NOT_MODIFIED.code());
             ctx.write(head(HttpResponseStatus.NOT_MODIFIED, etag, mtimeSeconds, keepAlive));
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
@@ -55,6 +56,7 @@ final class StaticFileResponder {
                 HttpResponse response = head(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, etag, mtimeSeconds,
                         keepAlive);
                 response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
+                record.status(response.status().code());
                 HttpUtil.setContentLength(response, 0);
                 ctx.write(response);
                 return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -74,9 +76,11 @@ final class StaticFileResponder {
                     "bytes " + start + "-" + (start + count - 1) + "/" + length);
         }
         HttpUtil.setContentLength(response, count);
+        record.status(status.code());
         ctx.write(response);
         if (!request.method().equals(HttpMethod.HEAD) && count > 0) {
             ctx.write(new DefaultFileRegion(file.toFile(), start, count));
+            record.addBytes(count);
         }
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }

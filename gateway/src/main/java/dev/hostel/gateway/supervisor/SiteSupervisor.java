@@ -46,11 +46,19 @@ public final class SiteSupervisor {
         return site;
     }
 
-    /** Starts every runner of the site; returns at once. */
-    public synchronized void start() {
+    /**
+     * Starts every runner of the site and returns at once; the future completes when all of them are ready,
+     * or fails when one exits before it is.
+     */
+    public synchronized CompletableFuture<Void> start() {
         for (int i = 0; i < slots.length; i++) {
             startSlot(i);
         }
+        List<CompletableFuture<RunnerProcess>> ready = new ArrayList<>();
+        for (RunnerProcess runner : slots) {
+            ready.add(runner.ready());
+        }
+        return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new));
     }
 
     private synchronized void startSlot(int index) {

@@ -5,13 +5,16 @@ import dev.hostel.gateway.config.SiteConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** The runners of every site: one {@link SiteSupervisor} per site, and the scheduler they share for restarts. */
+/**
+ * Every site's runners: one {@link SiteSupervisor} per site generation (during a reload, the old and the new
+ * generation of a site run side by side), and the scheduler they share for restarts.
+ */
 public final class Supervisor {
     private final RunnerLauncher launcher;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -19,42 +22,38 @@ public final class Supervisor {
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, SiteSupervisor> sites = new ConcurrentHashMap<>();
+    private final Set<SiteSupervisor> running = ConcurrentHashMap.newKeySet();
 
     public Supervisor(RunnerLauncher launcher) {
         this.launcher = launcher;
     }
 
-    /** Starts the runners of a site; {@code listener} hears when each can take requests. */
-    public SiteSupervisor start(SiteConfig site, RunnerListener listener) {
+    /** A supervisor for one generation of a site, not started yet; {@code listener} hears about its runners. */
+    public SiteSupervisor create(SiteConfig site, RunnerListener listener) {
         SiteSupervisor supervisor = new SiteSupervisor(site, launcher, scheduler, listener);
-        SiteSupervisor previous = sites.putIfAbsent(site.name(), supervisor);
-        if (previous != null) {
-            throw new IllegalStateException("site " + site.name() + " is already running");
-        }
-        supervisor.start();
+        running.add(supervisor);
         return supervisor;
     }
 
-    public SiteSupervisor site(String name) {
-        return sites.get(name);
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
-    public List<SiteSupervisor> sites() {
-        return List.copyOf(sites.values());
+    public RunnerLauncher launcher() {
+        return launcher;
     }
 
-    /** Drains and stops the runners of one site. */
-    public CompletableFuture<Void> stop(String name, Duration grace) {
-        SiteSupervisor supervisor = sites.remove(name);
-        return supervisor == null ? CompletableFuture.completedFuture(null) : supervisor.stop(grace);
+    /** Drains and stops the runners of one site generation. */
+    public CompletableFuture<Void> stop(SiteSupervisor supervisor, Duration grace) {
+        running.remove(supervisor);
+        return supervisor.stop(grace);
     }
 
     /** Drains and stops every runner, then the scheduler. */
     public CompletableFuture<Void> stopAll(Duration grace) {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
-        for (String name : List.copyOf(sites.keySet())) {
-            stops.add(stop(name, grace));
+        for (SiteSupervisor supervisor : List.copyOf(running)) {
+            stops.add(stop(supervisor, grace));
         }
         return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
                 .whenComplete((v, e) -> scheduler.shutdownNow());
