@@ -1,0 +1,114 @@
+package dev.hostel.runner;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+
+/**
+ * The runner process: one site's WSGI application served on a Unix socket for the gateway.
+ *
+ * <pre>
+ * java [flags] -cp site-runner.jar:lib/* dev.hostel.runner.RunnerMain \
+ *     --site NAME --socket /abs/runner.sock --app module.sub:callable --root /abs/site/root \
+ *     [--python-path /abs/dir]... [--threads 8]
+ * </pre>
+ *
+ * <p>The contract with the gateway: stdout carries exactly one line, {@code HOSTEL-READY <pid>},
+ * once the application is imported and the socket listens (everything else, Python's
+ * {@code sys.stdout} included, goes to stderr, the site's log). Exit status 2 for bad arguments, 3
+ * when the application cannot be loaded (with the module, {@code sys.path}, the traceback and a
+ * hint on stderr), 1 when the socket cannot be bound. The runner exits when its parent dies (EOF on
+ * stdin: status 0 after closing the server) and drains on SIGTERM (up to {@link #DRAIN_TIMEOUT}).
+ */
+public final class RunnerMain {
+    /** How long SIGTERM lets requests in flight finish. */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** When the parent is gone nobody reads the responses; finish quickly. */
+    static final Duration ORPHAN_TIMEOUT = Duration.ofSeconds(1);
+
+    static final int EXIT_LISTEN_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_APP_FAILED = 3;
+
+    private RunnerMain() {
+    }
+
+    public static void main(String[] args) {
+        // The gateway reads stdout for the READY line only: keep every other byte off it.
+        PrintStream ready = System.out;
+        System.setOut(System.err);
+
+        RunnerOptions options;
+        try {
+            options = RunnerOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            Log.info(e.getMessage() + "\n" + RunnerOptions.USAGE);
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        Log.site(options.site());
+
+        JythonApp app;
+        try {
+            app = JythonApp.load(options);
+        } catch (AppLoadException e) {
+            Log.info(e.getMessage());
+            System.exit(EXIT_APP_FAILED);
+            return;
+        }
+
+        RunnerServer server = new RunnerServer(options.socket(), app, options.threads());
+        try {
+            server.start();
+        } catch (IOException e) {
+            Log.info(e.getMessage());
+            System.exit(EXIT_LISTEN_FAILED);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(DRAIN_TIMEOUT), "hostel-shutdown"));
+        watchParent(System.in, server);
+
+        ready.println("HOSTEL-READY " + ProcessHandle.current().pid());
+        ready.flush();
+        server.awaitStopped();
+    }
+
+    /**
+     * The gateway holds our stdin open; EOF means it died (as uWSGI's vassals follow their Emperor).
+     */
+    static void watchParent(InputStream stdin, RunnerServer server) {
+        Thread watcher = new Thread(() -> {
+            byte[] discard = new byte[256];
+            IOException failure = null;
+            try {
+                while (stdin.read(discard) >= 0) {
+                    // Nothing is expected on stdin; read until EOF.
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            if (jvmShuttingDown()) {
+                // Shutdown hooks (Jython's closes sys.stdin) end the read too; ours is draining already.
+                return;
+            }
+            Log.info(failure == null ? "the gateway closed stdin; stopping"
+                    : "stdin failed (" + failure + "); treating the gateway as gone");
+            server.stop(ORPHAN_TIMEOUT);
+            System.exit(0);
+        }, "hostel-parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        }
+    }
+}
