@@ -4,6 +4,7 @@ import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.routing.HostRouter;
 import dev.hostel.gateway.routing.Routes;
 import dev.hostel.gateway.server.Site;
+import dev.hostel.gateway.supervisor.MemoryBudget;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
@@ -75,6 +76,10 @@ public final class LiveSites {
      * runners), or, when it replaces a running site, once the new generation is ready.
      */
     public synchronized CompletableFuture<Change> put(SiteConfig config) {
+        String problem = budgetProblem(config);
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new SiteDoesNotFitException(problem));
+        }
         Generation old = current.get(config.name());
         Generation next = launch(config);
         if (old == null) {
@@ -85,13 +90,17 @@ public final class LiveSites {
         return switchWhenReady(old, next).thenApply(v -> Change.REPLACED);
     }
 
-    /** Starts a new generation of a running site with the same configuration (its code changed on disk). */
+    /**
+     * Replaces every runner of a site whose configuration did not change (its code changed on disk): each new
+     * runner takes requests once ready, then the old one drains.
+     */
     public synchronized CompletableFuture<Void> reload(String name) {
         Generation old = current.get(name);
         if (old == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no site " + name));
         }
-        return switchWhenReady(old, launch(old.config()));
+        old.supervisor().recycleAll("reload");
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Stops routing to a site, then drains and stops its runners. */
@@ -105,10 +114,49 @@ public final class LiveSites {
         return supervisor.stop(old.supervisor(), drainGrace);
     }
 
+    /**
+     * Why {@code config} cannot be served within the memory budget, or {@code null} when it can: its runners'
+     * ceilings must fit in the budget at all, and a site that is always running (no {@code idle_timeout}) must
+     * fit beside the other always-running sites, since those are never stopped to make room.
+     */
+    public String budgetProblem(SiteConfig config) {
+        MemoryBudget budget = supervisor.budget();
+        long need = config.memory() * config.processes();
+        if (!budget.couldEverFit(need)) {
+            return "site " + config.name() + " needs " + mb(need) + " (" + config.processes() + " x " + mb(config.memory())
+                    + ") but the budget leaves " + mb(budget.forRunners()) + " for runners (" + mb(budget.total())
+                    + " less " + mb(budget.gatewayAllowance()) + " for the gateway)";
+        }
+        if (!config.idleTimeout().isZero()) {
+            return null;
+        }
+        long alwaysOn = 0;
+        for (Generation g : current.values()) {
+            SiteConfig other = g.config();
+            if (!other.name().equals(config.name()) && other.idleTimeout().isZero()) {
+                alwaysOn += other.memory() * other.processes();
+            }
+        }
+        if (alwaysOn + need > budget.forRunners()) {
+            return "site " + config.name() + " is always running (idle_timeout = \"0\") and needs " + mb(need)
+                    + ", but the always-running sites already hold " + mb(alwaysOn) + " of the " + mb(budget.forRunners())
+                    + " for runners; give it an idle_timeout, a smaller memory, or raise the budget";
+        }
+        return null;
+    }
+
+    private static String mb(long bytes) {
+        return (bytes >> 20) + " MB";
+    }
+
     private Generation launch(SiteConfig config) {
         SiteUpstream upstream = new SiteUpstream(config.name(), transport, startTimeout, maxQueue);
         SiteSupervisor runners = supervisor.create(config, upstream);
-        return new Generation(new Site(config, upstream), runners, runners.start());
+        upstream.demand(runners);
+        // A site that may scale to zero starts on its first request, not before.
+        CompletableFuture<Void> ready = runners.canScaleToZero()
+                ? CompletableFuture.completedFuture(null) : runners.start();
+        return new Generation(new Site(config, upstream), runners, ready);
     }
 
     private CompletableFuture<Void> switchWhenReady(Generation old, Generation next) {

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.flow.FlowControlHandler;
 
 import java.time.Duration;
 
@@ -49,7 +48,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .addLast("head-timeout", timeouts)
                 .addLast("decoder", new StrictHttpRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
-                .addLast("flow", new FlowControlHandler())
+                .addLast("flow", new OneMessagePerRead())
                 .addLast("gateway", new GatewayHandler(sites, observer, timeouts));
     }
 }

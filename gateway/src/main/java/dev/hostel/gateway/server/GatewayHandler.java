@@ -20,8 +20,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Last stage of a client connection: takes one request at a time (the connection does not auto-read, and the
- * {@code FlowControlHandler} before this one hands over one message per {@code read()}), routes it by Host, and
+ * Last stage of a client connection: takes one request at a time (the connection does not auto-read, and
+ * {@link OneMessagePerRead} before this one hands over one message per {@code read()}), routes it by Host, and
  * either answers it here (errors, static files) or hands it to a {@link ProxyExchange}. Pipelined requests are
  * thereby answered in order (RFC 9112 section 9.3.2): the next one is not read before the current response is
  * written.

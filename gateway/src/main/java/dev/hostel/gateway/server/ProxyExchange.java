@@ -196,6 +196,9 @@ final class ProxyExchange implements UpstreamExchange {
         if (!finished) {
             LOG.warning(() -> "site " + site.config().name() + ": " + request.method() + " " + request.uri()
                     + " took longer than " + site.config().requestTimeout().toSeconds() + " s");
+            if (upstream != null) {
+                site.upstream().stuck(upstream.runner());
+            }
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, null);
         }
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -38,12 +39,17 @@ public final class RunnerProcess {
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicBoolean replacing = new AtomicBoolean();
+    private final long recycleAfter;
+    /** Completes after the supervisor has handled the exit (budget released, restart scheduled). */
+    volatile CompletableFuture<Void> handled;
     private volatile RunnerState state = RunnerState.STARTING;
     private volatile Process process;
     private volatile long startedNanos;
     private volatile long readyNanos;
 
-    RunnerProcess(SiteConfig site, int index, long generation, Path socket) {
+    RunnerProcess(SiteConfig site, int index, long generation, Path socket, long recycleAfter) {
+        this.recycleAfter = recycleAfter;
         this.site = site;
         this.index = index;
         this.generation = generation;
@@ -127,6 +133,9 @@ public final class RunnerProcess {
         state = RunnerState.DRAINING;
         long deadline = System.nanoTime() + grace.toNanos();
         CompletableFuture.runAsync(() -> {
+            // A request may have picked this runner just before it was marked DRAINING and not yet counted
+            // itself in flight: give it a moment to do so.
+            sleep(100);
             while (inFlight.get() > 0 && System.nanoTime() < deadline && !exited.isDone()) {
                 sleep(20);
             }
@@ -203,6 +212,21 @@ public final class RunnerProcess {
     /** Requests sent to this runner since it started. */
     public AtomicLong requests() {
         return requests;
+    }
+
+    /** The request count after which this runner is recycled ({@code max_requests} plus jitter), or 0: never. */
+    public long recycleAfter() {
+        return recycleAfter;
+    }
+
+    /** Claims the replacement of this runner; only the first caller gets {@code true}. */
+    boolean claimReplacement() {
+        return replacing.compareAndSet(false, true);
+    }
+
+    /** Gives the claim back when the replacement failed and this runner keeps serving. */
+    void releaseReplacement() {
+        replacing.set(false);
     }
 
     /** Time from launch to the ready line, or {@code null} while not ready. */

@@ -2,38 +2,49 @@ package dev.hostel.gateway.supervisor;
 
 import dev.hostel.gateway.config.SiteConfig;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * Keeps {@code processes} runners of one site alive: starts them, restarts one that dies (with back-off), and
- * drains and stops them all on {@link #stop}. Each runner slot has its own back-off.
+ * The runners of one generation of a site: {@code processes} slots, each holding at most one serving runner.
+ *
+ * <p>Life cycle of the site: {@code IDLE} (scaled to zero, or not started yet) -> {@code RUNNING} ->
+ * {@code STOPPED}. A site with an {@code idle_timeout} starts on its first request and returns to {@code IDLE}
+ * after that long without one. In a running site, a slot whose runner dies is restarted with back-off; a
+ * runner is <em>recycled</em> (a replacement started, and the old one drained once the replacement is ready)
+ * after {@code max_requests}, when stuck past {@code request_timeout}, on reload, and when over its memory.
+ * Every runner reserves its ceiling in the {@link MemoryBudget} before it starts and releases it after it
+ * exits; where the budget has no room for old and new at once, the old one is drained first and requests queue
+ * for the short swap.
  */
-public final class SiteSupervisor {
+public final class SiteSupervisor implements RunnerDemand {
     private static final Logger LOG = Logger.getLogger(SiteSupervisor.class.getName());
     private static final AtomicLong GENERATIONS = new AtomicLong();
 
+    /** Where the site is in its life. */
+    public enum SiteState { IDLE, RUNNING, STOPPED }
+
     private final SiteConfig site;
-    private final RunnerLauncher launcher;
-    private final ScheduledExecutorService scheduler;
+    private final Supervisor parent;
     private final RunnerListener listener;
     private final RunnerProcess[] slots;
     private final RestartBackoff[] backoffs;
     private final List<RunnerProcess> all = new CopyOnWriteArrayList<>();
-    private volatile boolean stopping;
+    private volatile SiteState state = SiteState.IDLE;
+    private volatile long lastRequestNanos = System.nanoTime();
 
-    public SiteSupervisor(SiteConfig site, RunnerLauncher launcher, ScheduledExecutorService scheduler,
-                          RunnerListener listener) {
+    SiteSupervisor(SiteConfig site, Supervisor parent, RunnerListener listener) {
         this.site = site;
-        this.launcher = launcher;
-        this.scheduler = scheduler;
+        this.parent = parent;
         this.listener = listener;
         this.slots = new RunnerProcess[site.processes()];
         this.backoffs = new RestartBackoff[site.processes()];
@@ -46,77 +57,232 @@ public final class SiteSupervisor {
         return site;
     }
 
+    public SiteState state() {
+        return state;
+    }
+
+    /** Whether this site may be stopped when idle or evicted for another (it has an {@code idle_timeout}). */
+    public boolean canScaleToZero() {
+        return !site.idleTimeout().isZero();
+    }
+
+    /** When the last request arrived, in {@link System#nanoTime()} terms. */
+    public long lastRequestNanos() {
+        return lastRequestNanos;
+    }
+
     /**
      * Starts every runner of the site and returns at once; the future completes when all of them are ready,
-     * or fails when one exits before it is.
+     * or fails when the first runner of a slot could not start (budget full, app broken).
      */
     public synchronized CompletableFuture<Void> start() {
-        for (int i = 0; i < slots.length; i++) {
-            startSlot(i);
+        if (state == SiteState.STOPPED) {
+            return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " is stopped"));
         }
+        state = SiteState.RUNNING;
+        lastRequestNanos = System.nanoTime();
         List<CompletableFuture<RunnerProcess>> ready = new ArrayList<>();
-        for (RunnerProcess runner : slots) {
-            ready.add(runner.ready());
+        for (int i = 0; i < slots.length; i++) {
+            RunnerProcess current = slots[i];
+            ready.add(current != null && current.state().isAlive() ? current.ready() : startSlot(i, null));
         }
         return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new));
     }
 
-    private synchronized void startSlot(int index) {
-        if (stopping) {
+    @Override
+    public void requested() {
+        lastRequestNanos = System.nanoTime();
+        if (state == SiteState.IDLE) {
+            synchronized (this) {
+                if (state == SiteState.IDLE) {
+                    LOG.info(() -> "site " + site.name() + ": request for a site at rest; starting it");
+                    start();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void replace(RunnerProcess runner, String reason) {
+        recycle(runner, reason);
+    }
+
+    /**
+     * Replaces {@code runner} gracefully: a new runner starts in its slot and takes requests once ready, then
+     * the old one drains. If the budget has no room for both, the old one drains first. If the replacement
+     * fails to start while the old runner still serves, the old one stays.
+     */
+    public void recycle(RunnerProcess runner, String reason) {
+        if (state != SiteState.RUNNING || !runner.state().isAlive() || !runner.claimReplacement()) {
             return;
         }
-        RunnerProcess runner = new RunnerProcess(site, index, GENERATIONS.incrementAndGet(),
-                launcher.socketFor(site, index, GENERATIONS.get()));
-        slots[index] = runner;
-        all.add(runner);
-        runner.start(launcher);
+        parent.events().count(site.name(), "recycle", reason);
+        LOG.info(() -> "site " + site.name() + ": recycling runner " + runner.index() + " (pid " + runner.pid()
+                + ", " + runner.requests().get() + " requests): " + reason);
+        Duration grace = reason.equals("request_timeout") ? Duration.ZERO : parent.drainGrace();
+        if (parent.budget().tryReserve(site.memory())) {
+            startSlot(runner.index(), runner).whenComplete((fresh, failure) -> {
+                if (failure == null) {
+                    drain(runner, grace);
+                } else {
+                    runner.releaseReplacement();
+                }
+            });
+        } else {
+            drain(runner, grace).thenRun(() -> startSlot(runner.index(), null));
+        }
+    }
+
+    /** Recycles every runner: how a reload of unchanged configuration (its code changed on disk) is done. */
+    public void recycleAll(String reason) {
+        for (RunnerProcess runner : runners()) {
+            recycle(runner, reason);
+        }
+    }
+
+    /** Drains and stops every runner; the site then starts again on its next request. */
+    public synchronized CompletableFuture<Void> scaleToZero(String reason) {
+        if (state != SiteState.RUNNING) {
+            return CompletableFuture.completedFuture(null);
+        }
+        state = SiteState.IDLE;
+        LOG.info(() -> "site " + site.name() + ": stopping its runners (" + reason + "); the next request starts it");
+        parent.events().count(site.name(), "stop", reason);
+        List<CompletableFuture<Void>> gone = new ArrayList<>();
+        for (RunnerProcess runner : all) {
+            gone.add(drain(runner, parent.drainGrace()));
+        }
+        return CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Starts a runner in slot {@code index}. With {@code replacing} set, the budget was reserved by the caller
+     * and the old runner keeps serving until this one is ready; otherwise the budget is asked for first.
+     */
+    private CompletableFuture<RunnerProcess> startSlot(int index, RunnerProcess replacing) {
+        CompletableFuture<Void> admitted = replacing != null
+                ? CompletableFuture.completedFuture(null)
+                : parent.admit(this, site.memory());
+        return admitted.thenCompose(v -> launch(index, replacing)).whenComplete((r, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException ? failure.getCause()
+                        : failure;
+                if (cause instanceof BudgetFullException full) {
+                    LOG.warning(() -> "site " + site.name() + ": cannot start: " + full.getMessage());
+                    synchronized (this) {
+                        if (state == SiteState.RUNNING && all.isEmpty()) {
+                            state = SiteState.IDLE; // the next request tries again
+                        }
+                    }
+                    listener.unavailable(full);
+                }
+            }
+        });
+    }
+
+    private CompletableFuture<RunnerProcess> launch(int index, RunnerProcess replacing) {
+        RunnerProcess runner;
+        synchronized (this) {
+            if (state != SiteState.RUNNING) {
+                parent.budget().release(site.memory());
+                return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " stopped"));
+            }
+            long generation = GENERATIONS.incrementAndGet();
+            runner = new RunnerProcess(site, index, generation,
+                    parent.launcher().socketFor(site, index, generation), recycleThreshold());
+            slots[index] = runner;
+            all.add(runner);
+            runner.handled = runner.exited().thenAccept(status -> onExit(runner, replacing, status));
+            parent.events().count(site.name(), "start", replacing == null ? "start" : "replace");
+            runner.start(parent.launcher());
+        }
         runner.ready().thenAccept(r -> {
             LOG.info(() -> "site " + site.name() + ": runner " + r.index() + " (pid " + r.pid() + ") ready in "
                     + seconds(r.startupTime()));
             listener.runnerReady(r);
         });
-        runner.exited().thenAccept(status -> onExit(runner, status));
+        return runner.ready();
     }
 
-    private void onExit(RunnerProcess runner, int status) {
+    /** {@code max_requests} plus up to 10% jitter, so that the runners of a site never recycle together. */
+    private long recycleThreshold() {
+        long max = site.maxRequests();
+        return max <= 0 ? 0 : max + ThreadLocalRandom.current().nextLong(max / 10 + 1);
+    }
+
+    private CompletableFuture<Void> drain(RunnerProcess runner, Duration grace) {
+        listener.runnerGone(runner);
+        runner.drainAndStop(grace);
+        return runner.handled;
+    }
+
+    private void onExit(RunnerProcess runner, RunnerProcess replaced, int status) {
         all.remove(runner);
         listener.runnerGone(runner);
-        if (runner.state() == RunnerState.STOPPED || stopping) {
+        parent.budget().release(site.memory());
+        parent.released();
+        boolean current;
+        synchronized (this) {
+            current = slots[runner.index()] == runner;
+            if (current && replaced != null && replaced.state() == RunnerState.READY) {
+                // The replacement died while the runner it was to replace still serves: keep that one.
+                slots[runner.index()] = replaced;
+                replaced.releaseReplacement();
+                LOG.warning(() -> "site " + site.name() + ": replacement runner " + runner.index() + " exited with"
+                        + " status " + status + " before it was ready; the old runner keeps serving (see "
+                        + parent.launcher().logFile(site) + ")");
+                return;
+            }
+        }
+        if (runner.state() == RunnerState.STOPPED || !current || state != SiteState.RUNNING) {
             LOG.info(() -> "site " + site.name() + ": runner " + runner.index() + " (pid " + runner.pid()
                     + ") stopped");
             return;
         }
+        boolean served = runner.requests().get() > 0;
         boolean wasReady = runner.startupTime() != null;
-        Duration delay = backoffs[runner.index()].next(wasReady, runner.uptime());
-        if (wasReady) {
+        Duration delay = backoffs[runner.index()].next(served || wasReady, runner.uptime());
+        parent.events().count(site.name(), "restart", served || wasReady ? "crash" : "broken");
+        if (served || wasReady) {
             LOG.warning(() -> "site " + site.name() + ": runner " + runner.index() + " (pid " + runner.pid()
                     + ") exited with status " + status + "; restarting in " + seconds(delay));
         } else {
             LOG.warning(() -> "site " + site.name() + ": runner " + runner.index() + " (pid " + runner.pid()
-                    + ") exited with status " + status + " before it served anything: the site is broken"
-                    + " (see " + launcher.logFile(site) + "); retrying in " + seconds(delay));
+                    + ") exited with status " + status + " before it was ready: the site is broken (see "
+                    + parent.launcher().logFile(site) + "); retrying in " + seconds(delay));
+            listener.unavailable(new IOException("site " + site.name() + " failed to start"));
         }
-        scheduler.schedule(() -> startSlot(runner.index()), delay.toMillis(), TimeUnit.MILLISECONDS);
+        parent.scheduler().schedule(() -> {
+            if (state == SiteState.RUNNING && slots[runner.index()] == runner) {
+                startSlot(runner.index(), null);
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Every runner that is alive, in any state. */
+    /** Every runner that is alive, in any state (during a recycle, old and new). */
     public List<RunnerProcess> runners() {
         return List.copyOf(all);
     }
 
-    /** Drains every runner (waiting up to {@code grace} for requests in flight) and stops it. */
-    public CompletableFuture<Void> stop(Duration grace) {
-        List<CompletableFuture<Integer>> exits = new ArrayList<>();
+    /** Requests in flight over all runners. */
+    public int inFlight() {
+        int n = 0;
+        for (RunnerProcess runner : all) {
+            n += runner.inFlight().get();
+        }
+        return n;
+    }
+
+    /** Drains every runner (waiting up to {@code grace} for requests in flight) and stops it, for good. */
+    CompletableFuture<Void> stop(Duration grace) {
+        List<CompletableFuture<Void>> gone = new ArrayList<>();
         synchronized (this) {
-            stopping = true;
-            for (RunnerProcess r : all) {
-                exits.add(r.drainAndStop(grace));
+            state = SiteState.STOPPED;
+            for (RunnerProcess runner : all) {
+                gone.add(drain(runner, grace));
             }
         }
-        for (RunnerProcess r : all) {
-            listener.runnerGone(r);
-        }
-        return CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new));
     }
 
     static String seconds(Duration d) {

@@ -4,33 +4,52 @@ import dev.hostel.gateway.config.SiteConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * Every site's runners: one {@link SiteSupervisor} per site generation (during a reload, the old and the new
- * generation of a site run side by side), and the scheduler they share for restarts.
+ * generation of a site run side by side), the memory budget they share, and the clock that stops idle sites.
+ *
+ * <p>Admission: a runner starts only once its ceiling is reserved in the budget. When the budget is full, the
+ * least recently used site that may scale to zero is stopped (drained first) to make room; when none can be,
+ * the start fails with {@link BudgetFullException}, which the waiting requests see as 503.
  */
 public final class Supervisor {
+    private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
+    /** How long a start may wait for budget that draining runners are about to give back. */
+    private static final Duration ADMISSION_WAIT = Duration.ofSeconds(20);
+
     private final RunnerLauncher launcher;
+    private final MemoryBudget budget;
+    private final Duration drainGrace;
+    private final RunnerEvents events = new RunnerEvents();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "supervisor");
         t.setDaemon(true);
         return t;
     });
     private final Set<SiteSupervisor> running = ConcurrentHashMap.newKeySet();
+    /** Completed (and replaced) each time a runner gives its memory back. */
+    private volatile CompletableFuture<Void> nextRelease = new CompletableFuture<>();
 
-    public Supervisor(RunnerLauncher launcher) {
+    public Supervisor(RunnerLauncher launcher, MemoryBudget budget, Duration drainGrace) {
         this.launcher = launcher;
+        this.budget = budget;
+        this.drainGrace = drainGrace;
+        scheduler.scheduleWithFixedDelay(this::stopIdleSites, 1, 1, TimeUnit.SECONDS);
     }
 
     /** A supervisor for one generation of a site, not started yet; {@code listener} hears about its runners. */
     public SiteSupervisor create(SiteConfig site, RunnerListener listener) {
-        SiteSupervisor supervisor = new SiteSupervisor(site, launcher, scheduler, listener);
+        SiteSupervisor supervisor = new SiteSupervisor(site, this, listener);
         running.add(supervisor);
         return supervisor;
     }
@@ -41,6 +60,76 @@ public final class Supervisor {
 
     public RunnerLauncher launcher() {
         return launcher;
+    }
+
+    public MemoryBudget budget() {
+        return budget;
+    }
+
+    public RunnerEvents events() {
+        return events;
+    }
+
+    Duration drainGrace() {
+        return drainGrace;
+    }
+
+    /** Reserves {@code bytes} for a runner of {@code requester}, making room by evicting idle-capable sites. */
+    CompletableFuture<Void> admit(SiteSupervisor requester, long bytes) {
+        return admit(requester, bytes, System.nanoTime() + ADMISSION_WAIT.toNanos());
+    }
+
+    private CompletableFuture<Void> admit(SiteSupervisor requester, long bytes, long deadline) {
+        CompletableFuture<Void> released = nextRelease;
+        if (budget.tryReserve(bytes)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (!budget.couldEverFit(bytes)) {
+            return CompletableFuture.failedFuture(new BudgetFullException("its ceiling of " + MemoryBudget.mb(bytes)
+                    + " exceeds the budget for runners (" + MemoryBudget.mb(budget.forRunners()) + ")"));
+        }
+        SiteSupervisor victim = running.stream()
+                .filter(s -> s != requester && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING)
+                .min(Comparator.comparingInt(SiteSupervisor::inFlight)
+                        .thenComparingLong(SiteSupervisor::lastRequestNanos))
+                .orElse(null);
+        if (victim != null) {
+            LOG.info(() -> "budget full (" + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
+                    + "): stopping site " + victim.site().name() + " (least recently used) to start "
+                    + requester.site().name());
+            events.count(victim.site().name(), "evict", "budget");
+            return victim.scaleToZero("evicted for " + requester.site().name())
+                    .thenCompose(v -> admit(requester, bytes, deadline));
+        }
+        boolean draining = running.stream().flatMap(s -> s.runners().stream())
+                .anyMatch(r -> r.state() == RunnerState.DRAINING);
+        long left = deadline - System.nanoTime();
+        if (draining && left > 0) {
+            // Memory is about to come back (a recycle or a stop is draining): wait for it rather than refuse.
+            return released.orTimeout(left, TimeUnit.NANOSECONDS)
+                    .handle((v, e) -> null)
+                    .thenCompose(v -> admit(requester, bytes, deadline));
+        }
+        return CompletableFuture.failedFuture(new BudgetFullException("the memory budget is full ("
+                + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
+                + " in use) and no idle site can be stopped to make room"));
+    }
+
+    /** Called after a runner's memory went back to the budget: wakes the starts waiting for it. */
+    void released() {
+        CompletableFuture<Void> done = nextRelease;
+        nextRelease = new CompletableFuture<>();
+        done.complete(null);
+    }
+
+    private void stopIdleSites() {
+        long now = System.nanoTime();
+        for (SiteSupervisor site : running) {
+            if (site.canScaleToZero() && site.state() == SiteSupervisor.SiteState.RUNNING && site.inFlight() == 0
+                    && now - site.lastRequestNanos() >= site.site().idleTimeout().toNanos()) {
+                site.scaleToZero("idle for " + site.site().idleTimeout().toSeconds() + " s");
+            }
+        }
     }
 
     /** Drains and stops the runners of one site generation. */

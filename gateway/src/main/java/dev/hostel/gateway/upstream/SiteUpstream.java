@@ -1,5 +1,6 @@
 package dev.hostel.gateway.upstream;
 
+import dev.hostel.gateway.supervisor.RunnerDemand;
 import dev.hostel.gateway.supervisor.RunnerListener;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.RunnerState;
@@ -9,6 +10,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -27,6 +29,7 @@ public final class SiteUpstream implements RunnerListener {
     private final int maxQueue;
     private final List<RunnerPool> pools = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    private volatile RunnerDemand demand;
 
     public SiteUpstream(String site, Transport transport, Duration startTimeout, int maxQueue) {
         this.site = site;
@@ -40,7 +43,13 @@ public final class SiteUpstream implements RunnerListener {
      * {@link UpstreamUnavailableException} when no runner becomes ready in time or the queue is full, and with
      * an I/O error when the runner cannot be reached.
      */
+    /** Where requests and worn-out runners are reported; set once, before the first request. */
+    public void demand(RunnerDemand demand) {
+        this.demand = demand;
+    }
+
     public Future<UpstreamConnection> acquire(EventLoop loop) {
+        demand.requested();
         RunnerPool pool = leastBusy();
         if (pool != null) {
             return lend(pool, loop);
@@ -92,7 +101,10 @@ public final class SiteUpstream implements RunnerListener {
     private Future<UpstreamConnection> lend(RunnerPool pool, EventLoop loop) {
         RunnerProcess runner = pool.runner();
         runner.inFlight().incrementAndGet();
-        runner.requests().incrementAndGet();
+        long served = runner.requests().incrementAndGet();
+        if (served == runner.recycleAfter()) {
+            demand.replace(runner, "max_requests");
+        }
         Future<UpstreamConnection> connection = pool.acquire(loop);
         connection.addListener(f -> {
             if (!f.isSuccess()) {
@@ -132,6 +144,26 @@ public final class SiteUpstream implements RunnerListener {
                     waiter.promise.tryFailure(f.cause());
                 }
             }));
+        }
+    }
+
+    /** A request to {@code runner} ran past its timeout: the runner is presumed stuck and is replaced. */
+    public void stuck(RunnerProcess runner) {
+        demand.replace(runner, "request_timeout");
+    }
+
+    @Override
+    public void unavailable(Exception cause) {
+        List<Waiter> failed;
+        synchronized (waiting) {
+            failed = List.copyOf(waiting);
+            waiting.clear();
+        }
+        for (Waiter waiter : failed) {
+            waiter.timeout.cancel(false);
+            // A broken app is the gateway's 502; anything else (the budget is full) is a 503 worth retrying.
+            waiter.promise.tryFailure(cause instanceof IOException ? cause
+                    : new UpstreamUnavailableException(cause.getMessage()));
         }
     }
 

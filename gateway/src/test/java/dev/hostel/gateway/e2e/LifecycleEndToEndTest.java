@@ -1,0 +1,156 @@
+package dev.hostel.gateway.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostel.gateway.LiveSites;
+import dev.hostel.gateway.supervisor.RunnerProcess;
+import dev.hostel.gateway.supervisor.SiteSupervisor;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runner life cycle as a user sees it, with real runner JVMs: crashes, timeouts, recycling, reloads and
+ * scale to zero. One Hostel with one site per scenario, so that the runners start once, in parallel.
+ */
+class LifecycleEndToEndTest {
+    private static TestHostel hostel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        hostel = TestHostel.start("budget = \"2G\"", dir -> {
+            TestHostel.hello(dir, "crashy", "memory = \"96M\"");
+            TestHostel.hello(dir, "reloadable", "memory = \"96M\"\nthreads = 4");
+            TestHostel.hello(dir, "worn", "memory = \"96M\"\nmax_requests = 20");
+            TestHostel.hello(dir, "lazy", "memory = \"96M\"\nidle_timeout = \"2s\"");
+            TestHostel.site(dir, "stuck", "stuck.test", "failing:application",
+                    TestHostel.TEST_SITES.resolve("failing"), "memory = \"96M\"\nrequest_timeout = \"2s\"");
+        });
+        for (String site : List.of("crashy", "reloadable", "worn", "stuck")) {
+            awaitOk(site + ".test", "/");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        hostel.stop();
+    }
+
+    @Test
+    void aRunnerKilledUnderLoadIsRestartedAndOnlyItsRequestsInFlightFail() throws Exception {
+        long oldPid = onlyRunner("crashy").pid();
+        try (LoadLoop load = new LoadLoop(hostel, "crashy.test", "/", 4, Duration.ofSeconds(30))) {
+            Thread.sleep(500);
+            new ProcessBuilder("kill", "-9", Long.toString(oldPid)).start().waitFor();
+            awaitNewRunner("crashy", oldPid);
+            long before = load.count(200);
+            Thread.sleep(1000);
+            load.close();
+            assertTrue(load.count(200) > before, "no request succeeded after the restart");
+            assertEquals("", load.notOk(200, 502), "only 502s are allowed for the requests the kill cut off");
+        }
+        assertEquals(1, hostel.hostel.supervisor().events().get("crashy", "restart", "crash"));
+    }
+
+    @Test
+    void aReloadUnderSteadyLoadFailsNoRequest() throws Exception {
+        long oldPid = onlyRunner("reloadable").pid();
+        try (LoadLoop load = new LoadLoop(hostel, "reloadable.test", "/", 4, Duration.ofSeconds(60))) {
+            Thread.sleep(500);
+            hostel.hostel.sites().reload("reloadable").get();
+            awaitNewRunner("reloadable", oldPid);
+            awaitGone("reloadable", oldPid);
+            Thread.sleep(500);
+            load.close();
+            assertTrue(load.count(200) > 50, "too few requests to prove anything: " + load.count(200));
+            assertEquals("", load.notOk(200), "a request failed during the reload");
+        }
+    }
+
+    @Test
+    void maxRequestsRecyclesRunnersWithoutAFailedRequest() throws Exception {
+        Set<Long> pids = new HashSet<>();
+        try (LoadLoop load = new LoadLoop(hostel, "worn.test", "/", 2, Duration.ofSeconds(60))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(50).toNanos();
+            while (pids.size() < 3 && System.nanoTime() < deadline) {
+                hostel.hostel.sites().get("worn").supervisor().runners().forEach(r -> pids.add(r.pid()));
+                Thread.sleep(50);
+            }
+            load.close();
+            assertEquals("", load.notOk(200), "a request failed while runners were recycled");
+        }
+        assertTrue(pids.size() >= 3, "runners seen: " + pids);
+        assertTrue(hostel.hostel.supervisor().events().get("worn", "recycle", "max_requests") >= 2);
+    }
+
+    @Test
+    void aRequestPastItsTimeoutGets504AndTheStuckRunnerIsReplaced() throws Exception {
+        long oldPid = onlyRunner("stuck").pid();
+        HttpResponse<String> response = hostel.get("stuck.test", "/sleep?30");
+        assertEquals(504, response.statusCode());
+        awaitNewRunner("stuck", oldPid);
+        assertEquals(200, awaitOk("stuck.test", "/"));
+        assertEquals(1, hostel.hostel.supervisor().events().get("stuck", "recycle", "request_timeout"));
+    }
+
+    @Test
+    void anIdleSiteStopsAndItsNextRequestStartsItAgain() throws Exception {
+        SiteSupervisor lazy = hostel.hostel.sites().get("lazy").supervisor();
+        assertEquals(SiteSupervisor.SiteState.IDLE, lazy.state(), "a site with idle_timeout starts on demand");
+        assertEquals(200, hostel.get("lazy.test", "/").statusCode(), "the first request starts the site");
+        assertEquals(SiteSupervisor.SiteState.RUNNING, lazy.state());
+        await(() -> lazy.state() == SiteSupervisor.SiteState.IDLE && lazy.runners().isEmpty(),
+                Duration.ofSeconds(20), "the idle site was not stopped");
+        HttpResponse<String> again = hostel.get("lazy.test", "/");
+        assertEquals(200, again.statusCode());
+        assertEquals("Hello, world!", again.body());
+    }
+
+    private static RunnerProcess onlyRunner(String site) {
+        LiveSites.Generation generation = hostel.hostel.sites().get(site);
+        List<RunnerProcess> runners = generation.supervisor().runners();
+        assertEquals(1, runners.size(), site + ": " + runners);
+        return runners.get(0);
+    }
+
+    private static void awaitNewRunner(String site, long oldPid) throws Exception {
+        await(() -> hostel.hostel.sites().get(site).supervisor().runners().stream()
+                .anyMatch(r -> r.pid() != oldPid && r.state() == dev.hostel.gateway.supervisor.RunnerState.READY),
+                Duration.ofSeconds(60), site + ": no new runner");
+    }
+
+    private static void awaitGone(String site, long pid) throws Exception {
+        await(() -> hostel.hostel.sites().get(site).supervisor().runners().stream().noneMatch(r -> r.pid() == pid),
+                Duration.ofSeconds(60), site + ": the old runner did not stop");
+    }
+
+    static int awaitOk(String host, String path) throws Exception {
+        int[] status = {0};
+        await(() -> {
+            status[0] = hostel.get(host, path).statusCode();
+            return status[0] == 200;
+        }, Duration.ofSeconds(60), host + " never answered 200");
+        return status[0];
+    }
+
+    static void await(Callable<Boolean> condition, Duration max, String message) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.call()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        assertNotEquals(0, 0, message);
+    }
+}
