@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code hostel run}: runs Hostel in the foreground, logging to stderr, until SIGTERM or SIGINT, on which it
- * drains its connections and runners and exits.
+ * drains its connections and runners and exits. SIGHUP re-reads {@code sites.d} and applies the difference.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run Hostel in the foreground with the sites of --conf.")
@@ -67,6 +67,8 @@ public final class RunCommand implements Callable<Integer> {
             return 1;
         }
         running = true;
+        // SIGHUP re-reads sites.d, like nginx -s reload; the handler only queues the work on the controller.
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> hostel.reloadSites("SIGHUP"));
         stopped.await();
         return 0;
     }

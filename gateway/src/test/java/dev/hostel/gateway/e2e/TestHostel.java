@@ -22,14 +22,14 @@ import java.util.stream.Stream;
  * test sites of {@code src/test/python}, listening on a free port. Started once and shared by the end-to-end
  * tests, because each runner JVM costs a second or two of CPU; tests that break a runner use their own sites.
  */
-final class TestHostel {
-    static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
+public final class TestHostel {
+    public static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
     static final Path TEST_SITES = HOME.resolve("gateway/src/test/python");
     static final Path BOTTLE = HOME.resolve("target/thirdparty/bottle.py");
     private static TestHostel shared;
 
-    final Path dir;
-    final Hostel hostel;
+    public final Path dir;
+    public final Hostel hostel;
     final URI base;
     final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -46,19 +46,24 @@ final class TestHostel {
     /** The shared instance, started on first use and stopped when the test JVM exits. */
     static synchronized TestHostel shared() throws Exception {
         if (shared == null) {
-            shared = start(TestHostel::exampleAndTestSites);
+            shared = start("budget = \"2G\"", TestHostel::exampleAndTestSites);
             TestHostel stopping = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop));
         }
         return shared;
     }
 
-    interface SiteWriter {
+    public interface SiteWriter {
         void write(Path sitesDir) throws IOException;
     }
 
     /** A Hostel of its own, for tests that break things; the caller stops it. */
-    static TestHostel start(SiteWriter sites) throws Exception {
+    public static TestHostel start(SiteWriter sites) throws Exception {
+        return start("", sites);
+    }
+
+    /** The same, with more keys for {@code hostel.toml} (e.g. a small {@code budget}). */
+    public static TestHostel start(String hostelToml, SiteWriter sites) throws Exception {
         // Short, because Unix socket paths are limited to 107 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
         Path conf = dir.resolve("conf");
@@ -68,7 +73,8 @@ final class TestHostel {
                 admin_socket = "%s"
                 prefix = "%s"
                 log_dir = "%s"
-                """.formatted(dir.resolve("run/hostel.sock"), HOME, dir.resolve("logs")));
+                %s
+                """.formatted(dir.resolve("run/hostel.sock"), HOME, dir.resolve("logs"), hostelToml));
         sites.write(conf.resolve("sites.d"));
         HostelConfig config = ConfigLoader.loadHostel(conf);
         Hostel hostel = new Hostel(config, HOME);
@@ -96,15 +102,30 @@ final class TestHostel {
         }
     }
 
+    /** Writes a site file for one of the example or test apps: {@code keys} are extra TOML lines. */
+    static void site(Path sitesDir, String name, String host, String app, Path root, String keys) throws IOException {
+        Files.writeString(sitesDir.resolve(name + ".toml"), """
+                hosts = ["%s"]
+                app = "%s"
+                root = "%s"
+                %s
+                """.formatted(host, app, root, keys));
+    }
+
+    /** Writes a site file for the hello-world app. */
+    public static void hello(Path sitesDir, String name, String keys) throws IOException {
+        site(sitesDir, name, name + ".test", "hello:application", HOME.resolve("sites/hello"), keys);
+    }
+
     HttpRequest.Builder request(String host, String path) {
         return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(60));
     }
 
-    HttpResponse<String> get(String host, String path) throws IOException, InterruptedException {
+    public HttpResponse<String> get(String host, String path) throws IOException, InterruptedException {
         return client.send(request(host, path).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    int port() {
+    public int port() {
         return base.getPort();
     }
 
@@ -114,7 +135,7 @@ final class TestHostel {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    void stop() {
+    public void stop() {
         hostel.stop(Duration.ofSeconds(5));
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,0 +1,43 @@
+package dev.hostel.gateway.admin;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * The pipeline of every admin connection (and, with no peer check, of the metrics listener's), assembled here and
+ * nowhere else:
+ * <pre>
+ *   codec       HTTP/1.1 server codec
+ *   aggregator  whole requests of at most {@value #MAX_BODY} bytes (413 above): a site file is small
+ *   peer        SO_PEERCRED check: only Hostel's own user and root (admin socket only)
+ *   api         the endpoints, run off the event loop
+ * </pre>
+ * Auto-read is off: the API handler reads the next request only once the previous one is answered.
+ */
+final class AdminChannelInitializer extends ChannelInitializer<Channel> {
+    static final int MAX_BODY = 1024 * 1024;
+
+    private final Function<AdminRequest, CompletableFuture<AdminResponse>> api;
+    private final boolean checkPeer;
+
+    AdminChannelInitializer(Function<AdminRequest, CompletableFuture<AdminResponse>> api, boolean checkPeer) {
+        this.api = api;
+        this.checkPeer = checkPeer;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ch.pipeline()
+                .addLast("codec", new HttpServerCodec())
+                .addLast("aggregator", new HttpObjectAggregator(MAX_BODY));
+        if (checkPeer) {
+            ch.pipeline().addLast("peer", new PeerCredentialsFilter());
+        }
+        ch.pipeline().addLast("api", new AdminHttpHandler(api));
+    }
+}

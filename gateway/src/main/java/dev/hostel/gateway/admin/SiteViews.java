@@ -1,0 +1,134 @@
+package dev.hostel.gateway.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostel.gateway.Main;
+import dev.hostel.gateway.LiveSites.Generation;
+import dev.hostel.gateway.config.SiteConfig;
+import dev.hostel.gateway.config.Units;
+import dev.hostel.gateway.metrics.SiteTraffic;
+import dev.hostel.gateway.supervisor.MemoryBudget;
+import dev.hostel.gateway.supervisor.ProcessMemory;
+import dev.hostel.gateway.supervisor.RunnerProcess;
+import dev.hostel.gateway.supervisor.RunnerState;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The JSON bodies of {@code GET /status}, {@code GET /sites} and {@code GET /sites/NAME}. Sizes are in bytes and
+ * times in seconds, with the unit in the key ({@code memory_bytes}, {@code p99_seconds}) so that scripts need no
+ * parsing. Reading a runner's RSS reads {@code /proc}: build these off the event loop.
+ */
+final class SiteViews {
+    private final AdminContext context;
+
+    SiteViews(AdminContext context) {
+        this.context = context;
+    }
+
+    ObjectNode status() {
+        ObjectNode node = AdminResponse.MAPPER.createObjectNode()
+                .put("version", Main.VERSION)
+                .put("pid", ProcessHandle.current().pid())
+                .put("uptime_seconds", Duration.between(context.started(), Instant.now()).toMillis() / 1000.0);
+        ArrayNode listeners = node.putArray("listeners");
+        for (InetSocketAddress a : context.listeners().get()) {
+            listeners.add(a.getHostString() + ":" + a.getPort());
+        }
+        node.put("admin_socket", context.config().adminSocket().toString());
+        node.put("metrics_listen", context.config().metricsListen().map(Object::toString).orElse(null));
+        MemoryBudget budget = context.budget();
+        node.putObject("budget")
+                .put("total_bytes", budget.total())
+                .put("used_bytes", budget.used())
+                .put("free_bytes", budget.free())
+                .put("for_runners_bytes", budget.forRunners());
+        List<Generation> all = generations();
+        node.put("sites", all.size());
+        node.put("runners", all.stream().mapToLong(g -> alive(g).size()).sum());
+        node.put("connections", context.connections().getAsInt());
+        node.put("requests", all.stream().mapToLong(g -> traffic(g).requests()).sum());
+        return node;
+    }
+
+    ArrayNode sites() {
+        ArrayNode array = AdminResponse.MAPPER.createArrayNode();
+        for (Generation g : generations()) {
+            array.add(summary(g));
+        }
+        return array;
+    }
+
+    /** One site as {@code GET /sites} lists it. */
+    ObjectNode summary(Generation g) {
+        SiteConfig c = g.config();
+        List<RunnerProcess> runners = alive(g);
+        SiteTraffic traffic = traffic(g);
+        ObjectNode node = AdminResponse.MAPPER.createObjectNode().put("name", c.name());
+        ArrayNode hosts = node.putArray("hosts");
+        c.hosts().forEach(hosts::add);
+        node.put("state", state(g, runners))
+                .put("runners", runners.size())
+                .put("processes", c.processes())
+                .put("memory_bytes", c.memory())
+                .put("rss_bytes", runners.stream().mapToLong(r -> Math.max(0, ProcessMemory.rssBytes(r.pid()))).sum())
+                .put("requests", traffic.requests())
+                .put("errors", traffic.errors())
+                .put("p99_seconds", traffic.p99Seconds())
+                .put("in_flight", runners.stream().mapToInt(r -> r.inFlight().get()).sum())
+                .put("queued", g.site().upstream().queued())
+                .put("app", c.app())
+                .put("root", c.root().toString())
+                .put("default", c.isDefault())
+                .put("idle_timeout", Units.formatDuration(c.idleTimeout()))
+                .put("file", c.sourceFile() == null ? null : c.sourceFile().toString());
+        return node;
+    }
+
+    /** One site as {@code GET /sites/NAME} shows it: the summary, each runner process, and the site file. */
+    ObjectNode detail(Generation g) {
+        ObjectNode node = summary(g);
+        ArrayNode processes = node.putArray("runner_processes");
+        for (RunnerProcess r : alive(g)) {
+            Duration startup = r.startupTime();
+            processes.addObject()
+                    .put("index", r.index())
+                    .put("pid", r.pid())
+                    .put("state", r.state().name().toLowerCase())
+                    .put("generation", r.generation())
+                    .put("in_flight", r.inFlight().get())
+                    .put("requests", r.requests().get())
+                    .put("rss_bytes", ProcessMemory.rssBytes(r.pid()))
+                    .put("startup_seconds", startup == null ? null : startup.toMillis() / 1000.0)
+                    .put("uptime_seconds", r.uptime().toMillis() / 1000.0);
+        }
+        node.put("config", g.config().toToml(context.config().prefix()));
+        return node;
+    }
+
+    private List<Generation> generations() {
+        return context.sites().all().stream().sorted(Comparator.comparing(g -> g.config().name())).toList();
+    }
+
+    private static List<RunnerProcess> alive(Generation g) {
+        return g.supervisor().runners().stream().filter(r -> r.state().isAlive())
+                .sorted(Comparator.comparingInt(RunnerProcess::index)).toList();
+    }
+
+    private SiteTraffic traffic(Generation g) {
+        return context.metrics().traffic(g.config().name());
+    }
+
+    /** {@code running}, {@code starting} (no runner ready yet), {@code idle} (scaled to zero) or {@code stopped}. */
+    private static String state(Generation g, List<RunnerProcess> runners) {
+        return switch (g.supervisor().state()) {
+            case IDLE -> "idle";
+            case STOPPED -> "stopped";
+            case RUNNING -> runners.stream().anyMatch(r -> r.state() == RunnerState.READY) ? "running" : "starting";
+        };
+    }
+}
