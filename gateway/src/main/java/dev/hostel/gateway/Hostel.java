@@ -18,6 +18,7 @@ import dev.hostel.gateway.server.GatewayChannelInitializer;
 import dev.hostel.gateway.server.GatewayServer;
 import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
+import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import dev.hostel.gateway.supervisor.RunnerLauncher;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
@@ -87,7 +88,7 @@ public final class Hostel {
             throw new UncheckedIOException("cannot prepare the admin socket " + config.adminSocket(), e);
         }
         Path runDir = config.adminSocket().getParent().resolve("runners");
-        budget = new MemoryBudget(config.budget(), GATEWAY_ALLOWANCE);
+        budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), GATEWAY_ALLOWANCE);
         supervisor = new Supervisor(new RunnerLauncher(home, runDir, config.logDir()), budget, DRAIN_GRACE);
         sites = new LiveSites(supervisor, transport, START_TIMEOUT, DRAIN_GRACE, MAX_QUEUE);
         SiteSet loaded = ConfigLoader.loadSites(config);

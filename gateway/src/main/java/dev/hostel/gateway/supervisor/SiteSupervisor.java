@@ -41,6 +41,8 @@ public final class SiteSupervisor implements RunnerDemand {
     private final List<RunnerProcess> all = new CopyOnWriteArrayList<>();
     private volatile SiteState state = SiteState.IDLE;
     private volatile long lastRequestNanos = System.nanoTime();
+    /** When a runner last became ready: a site is not idle while it has only just started. */
+    private volatile long lastReadyNanos = System.nanoTime();
 
     SiteSupervisor(SiteConfig site, Supervisor parent, RunnerListener listener) {
         this.site = site;
@@ -69,6 +71,24 @@ public final class SiteSupervisor implements RunnerDemand {
     /** When the last request arrived, in {@link System#nanoTime()} terms. */
     public long lastRequestNanos() {
         return lastRequestNanos;
+    }
+
+    /**
+     * Whether the site has been without requests for its {@code idle_timeout}: nothing in flight, every runner
+     * ready (a request may be queued for one that is starting), and neither a request nor a runner start within
+     * the timeout.
+     */
+    boolean isIdle(long nowNanos) {
+        if (inFlight() > 0) {
+            return false;
+        }
+        for (RunnerProcess runner : all) {
+            if (runner.state() != RunnerState.READY) {
+                return false;
+            }
+        }
+        long since = Math.max(lastRequestNanos, lastReadyNanos);
+        return nowNanos - since >= site.idleTimeout().toNanos();
     }
 
     /**
@@ -199,6 +219,8 @@ public final class SiteSupervisor implements RunnerDemand {
         runner.ready().thenAccept(r -> {
             LOG.info(() -> "site " + site.name() + ": runner " + r.index() + " (pid " + r.pid() + ") ready in "
                     + seconds(r.startupTime()));
+            lastReadyNanos = System.nanoTime();
+            parent.launcher().memoryWatch().onSoftLimit(r.pid(), () -> recycle(r, "memory"));
             listener.runnerReady(r);
         });
         return runner.ready();
@@ -217,6 +239,8 @@ public final class SiteSupervisor implements RunnerDemand {
     }
 
     private void onExit(RunnerProcess runner, RunnerProcess replaced, int status) {
+        // Classifies the exit (memory, broken app, crash), logs a memory kill, removes the runner's cgroup.
+        RunnerExit exit = parent.launcher().exited(runner, status);
         all.remove(runner);
         listener.runnerGone(runner);
         parent.budget().release(site.memory());
@@ -239,11 +263,13 @@ public final class SiteSupervisor implements RunnerDemand {
                     + ") stopped");
             return;
         }
-        boolean served = runner.requests().get() > 0;
-        boolean wasReady = runner.startupTime() != null;
-        Duration delay = backoffs[runner.index()].next(served || wasReady, runner.uptime());
-        parent.events().count(site.name(), "restart", served || wasReady ? "crash" : "broken");
-        if (served || wasReady) {
+        boolean broken = exit == RunnerExit.APP_FAILED || runner.startupTime() == null;
+        Duration delay = backoffs[runner.index()].next(!broken, runner.uptime());
+        parent.events().count(site.name(), "restart", broken ? "broken" : exit.reason());
+        if (exit == RunnerExit.MEMORY) {
+            LOG.warning(() -> "site " + site.name() + ": runner " + runner.index() + " restarting in "
+                    + seconds(delay) + " after it went over its memory ceiling");
+        } else if (!broken) {
             LOG.warning(() -> "site " + site.name() + ": runner " + runner.index() + " (pid " + runner.pid()
                     + ") exited with status " + status + "; restarting in " + seconds(delay));
         } else {

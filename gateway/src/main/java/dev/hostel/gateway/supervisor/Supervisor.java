@@ -30,7 +30,7 @@ public final class Supervisor {
     private final RunnerLauncher launcher;
     private final MemoryBudget budget;
     private final Duration drainGrace;
-    private final RunnerEvents events = new RunnerEvents();
+    private final RunnerEvents events;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "supervisor");
         t.setDaemon(true);
@@ -42,6 +42,7 @@ public final class Supervisor {
 
     public Supervisor(RunnerLauncher launcher, MemoryBudget budget, Duration drainGrace) {
         this.launcher = launcher;
+        this.events = launcher.events();
         this.budget = budget;
         this.drainGrace = drainGrace;
         scheduler.scheduleWithFixedDelay(this::stopIdleSites, 1, 1, TimeUnit.SECONDS);
@@ -125,8 +126,7 @@ public final class Supervisor {
     private void stopIdleSites() {
         long now = System.nanoTime();
         for (SiteSupervisor site : running) {
-            if (site.canScaleToZero() && site.state() == SiteSupervisor.SiteState.RUNNING && site.inFlight() == 0
-                    && now - site.lastRequestNanos() >= site.site().idleTimeout().toNanos()) {
+            if (site.canScaleToZero() && site.state() == SiteSupervisor.SiteState.RUNNING && site.isIdle(now)) {
                 site.scaleToZero("idle for " + site.site().idleTimeout().toSeconds() + " s");
             }
         }
@@ -145,6 +145,9 @@ public final class Supervisor {
             stops.add(stop(supervisor, grace));
         }
         return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
-                .whenComplete((v, e) -> scheduler.shutdownNow());
+                .whenComplete((v, e) -> {
+                    scheduler.shutdownNow();
+                    launcher.close();
+                });
     }
 }
