@@ -98,6 +98,24 @@ public final class JythonApp {
         return new JythonApp(site, state, target, fileWrapper);
     }
 
+    /**
+     * When the gateway gave an unpacked {@code python.home}, the standard library is read from there, and the
+     * {@code jython-standalone.jar/Lib} entry is dropped from {@code sys.path}: importing through it makes
+     * Jython index the whole jar, about 24 MB of heap in every runner and 0.2 s of start-up.
+     */
+    private static void dropJarLibraryWhenUnpacked(PySystemState state) {
+        String home = System.getProperty("python.home");
+        if (home == null || !Files.isDirectory(Path.of(home, "Lib"))) {
+            return;
+        }
+        PyList path = state.path;
+        for (Object entry : new java.util.ArrayList<Object>(path)) {
+            if (entry.toString().endsWith(".jar/Lib")) {
+                path.remove(entry);
+            }
+        }
+    }
+
     /** Initializes Jython once per JVM and returns its system state. */
     private static synchronized PySystemState interpreter() {
         if (initialized == null) {
@@ -108,6 +126,7 @@ public final class JythonApp {
             PySystemState.initialize(System.getProperties(), overrides, new String[] {""});
             PySystemState state = Py.getSystemState();
             state.stdout = state.stderr;
+            dropJarLibraryWhenUnpacked(state);
             // site.py would have imported os; without it, the first import of posixpath (wsgiref.util does
             // one) runs into os's circular import of os.path and fails with "cannot import name curdir".
             imp.importName("os", false);

@@ -16,7 +16,7 @@ import java.time.Duration;
  *
  * <p>The contract with the gateway: stdout carries exactly one line, {@code HOSTEL-READY <pid>},
  * once the application is imported and the socket listens (everything else, Python's
- * {@code sys.stdout} included, goes to stderr, the site's log). Exit status 2 for bad arguments, 3
+ * {@code sys.stdout} included, goes to stderr, the site's log). Exit status 2 for bad arguments, 78
  * when the application cannot be loaded (with the module, {@code sys.path}, the traceback and a
  * hint on stderr), 1 when the socket cannot be bound. The runner exits when its parent dies (EOF on
  * stdin: status 0 after closing the server) and drains on SIGTERM (up to {@link #DRAIN_TIMEOUT}).
@@ -29,7 +29,8 @@ public final class RunnerMain {
 
     static final int EXIT_LISTEN_FAILED = 1;
     static final int EXIT_USAGE = 2;
-    static final int EXIT_APP_FAILED = 3;
+    /** EX_CONFIG of sysexits.h: not 3, which the JVM uses for -XX:+ExitOnOutOfMemoryError. */
+    static final int EXIT_APP_FAILED = 78;
 
     private RunnerMain() {
     }

@@ -100,7 +100,7 @@ class RunnerProcessTest {
         Process process = start(SharedRunner.newSocketPath("broken"), stderr, "broken_app:application",
                 "--python-path", "/opt/hostel-extra");
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(3, process.exitValue());
+        assertEquals(78, process.exitValue(), "EX_CONFIG: the app could not be loaded");
         assertEquals(null, readLine(process), "nothing on stdout");
         String log = Files.readString(stderr);
         for (String part : List.of("importing module 'broken_app' failed", "Traceback (most recent call last)",
