@@ -82,15 +82,23 @@ class LifecycleEndToEndTest {
         Set<Long> pids = new HashSet<>();
         try (LoadLoop load = new LoadLoop(hostel, "worn.test", "/", 2, Duration.ofSeconds(60))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(50).toNanos();
-            while (pids.size() < 3 && System.nanoTime() < deadline) {
-                hostel.hostel.sites().get("worn").supervisor().runners().forEach(r -> pids.add(r.pid()));
-                Thread.sleep(50);
+            while ((pids.size() < 3 || recycles("worn") < 2) && System.nanoTime() < deadline) {
+                for (RunnerProcess runner : hostel.hostel.sites().get("worn").supervisor().runners()) {
+                    if (runner.pid() > 0) {
+                        pids.add(runner.pid());
+                    }
+                }
+                Thread.sleep(20);
             }
             load.close();
             assertEquals("", load.notOk(200), "a request failed while runners were recycled");
         }
         assertTrue(pids.size() >= 3, "runners seen: " + pids);
-        assertTrue(hostel.hostel.supervisor().events().get("worn", "recycle", "max_requests") >= 2);
+        assertTrue(recycles("worn") >= 2, "recycles: " + recycles("worn"));
+    }
+
+    private static long recycles(String site) {
+        return hostel.hostel.supervisor().events().get(site, "recycle", "max_requests");
     }
 
     @Test

@@ -25,7 +25,10 @@ import java.util.stream.Stream;
 public final class TestHostel {
     public static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
     static final Path TEST_SITES = HOME.resolve("gateway/src/test/python");
-    static final Path BOTTLE = HOME.resolve("target/thirdparty/bottle.py");
+    /** Third-party frameworks fetched by {@code scripts/test} from Debian's packages. */
+    static final Path THIRD_PARTY = HOME.resolve("target/thirdparty");
+    static final Path BOTTLE = THIRD_PARTY.resolve("bottle.py");
+    static final Path WEBOB = THIRD_PARTY.resolve("webob");
     private static TestHostel shared;
 
     public final Path dir;
@@ -98,7 +101,15 @@ public final class TestHostel {
                     app = "app:application"
                     root = "%s"
                     python_path = ["%s"]
-                    """.formatted(TEST_SITES.resolve("bottleapp"), BOTTLE.getParent()));
+                    """.formatted(TEST_SITES.resolve("bottleapp"), THIRD_PARTY));
+        }
+        if (Files.isDirectory(WEBOB)) {
+            Files.writeString(sitesDir.resolve("webob.toml"), """
+                    hosts = ["webob.test"]
+                    app = "app:application"
+                    root = "%s"
+                    python_path = ["%s"]
+                    """.formatted(TEST_SITES.resolve("webobapp"), THIRD_PARTY));
         }
     }
 

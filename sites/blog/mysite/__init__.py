@@ -1,0 +1,3 @@
+# The blog's "project" package. The shop uses the very same package name
+# (mysite) and the same module globals: under Hostel each site runs in its own
+# runner process, so the two never meet in one sys.modules.
