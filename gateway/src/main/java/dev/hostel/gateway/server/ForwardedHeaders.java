@@ -19,6 +19,13 @@ final class ForwardedHeaders {
     private static final List<AsciiString> HOP_BY_HOP = List.of(
             HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
             HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE);
+    /**
+     * Fields that a {@code Connection} header may name but that are never dropped for it: the message's framing
+     * and its Host. Dropping them on a client's say-so would let the runner frame the body differently from the
+     * gateway (request smuggling on the pooled runner connection).
+     */
+    private static final List<AsciiString> NEVER_HOP_BY_HOP = List.of(
+            HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST);
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
@@ -34,8 +41,9 @@ final class ForwardedHeaders {
     static void toRunner(HttpHeaders headers, String clientIp, String scheme, int localPort) {
         removeHopByHop(headers);
         headers.remove(HttpHeaderNames.EXPECT);
-        String previous = headers.get(X_FORWARDED_FOR);
-        headers.set(X_FORWARDED_FOR, previous == null ? clientIp : previous + ", " + clientIp);
+        // Several X-Forwarded-For lines are one comma-separated list (RFC 9110 section 5.3): keep every hop.
+        List<String> previous = headers.getAll(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, previous.isEmpty() ? clientIp : String.join(", ", previous) + ", " + clientIp);
         headers.set(X_FORWARDED_PROTO, scheme);
         String host = headers.get(HttpHeaderNames.HOST);
         if (host != null) {
@@ -71,11 +79,20 @@ final class ForwardedHeaders {
         return false;
     }
 
+    private static boolean isNeverHopByHop(String name) {
+        for (AsciiString kept : NEVER_HOP_BY_HOP) {
+            if (kept.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void removeHopByHop(HttpHeaders headers) {
         for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : connection.split(",")) {
                 String name = token.trim();
-                if (!name.isEmpty()) {
+                if (!name.isEmpty() && !isNeverHopByHop(name)) {
                     headers.remove(name);
                 }
             }

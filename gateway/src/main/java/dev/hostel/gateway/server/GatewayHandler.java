@@ -16,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -89,9 +90,11 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         keepAlive = HttpUtil.isKeepAlive(request);
         boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        if (host == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            respondLocally(ctx, HttpResponseStatus.BAD_REQUEST, true); // RFC 9112 section 3.2
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        String host = hosts.isEmpty() ? null : hosts.get(0);
+        if (hosts.size() > 1 || host == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            // RFC 9112 section 3.2: none on HTTP/1.1, or more than one, is a 400
+            respondLocally(ctx, HttpResponseStatus.BAD_REQUEST, true);
             return;
         }
         Site site = sites.resolve(host);

@@ -122,6 +122,13 @@ final class ProxyExchange implements UpstreamExchange {
             content.release();
             return;
         }
+        if (content.decoderResult().isFailure()) {
+            // A malformed chunk: the decoder now discards the rest of the connection, and the app must not take
+            // the truncated body for a whole one.
+            content.release();
+            fail(HttpResponseStatus.BAD_REQUEST, content.decoderResult().cause());
+            return;
+        }
         boolean last = content instanceof LastHttpContent;
         bodyBytes += content.content().readableBytes();
         if (bodyBytes > site.config().maxBody()) {
@@ -156,6 +163,10 @@ final class ProxyExchange implements UpstreamExchange {
             }
         }
         HttpUtil.setKeepAlive(response, keepAlive && !clientMustClose);
+        if (keepAlive && !clientMustClose && request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            // An HTTP/1.0 client (ab -k, old proxies) keeps the connection only when told so explicitly.
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
         client.write(response);
     }
 

@@ -76,7 +76,8 @@ final class StaticFiles {
         }
         String decoded;
         try {
-            decoded = QueryStringDecoder.decodeComponent(rest);
+            // decodeComponent reads '+' as a space, as in a query; in a path it is a plus (RFC 3986 section 3.3).
+            decoded = QueryStringDecoder.decodeComponent(rest.replace("+", "%2B"));
         } catch (IllegalArgumentException e) {
             return new Refused(400);
         }
@@ -94,16 +95,14 @@ final class StaticFiles {
         }
         try {
             Path real = candidate.toRealPath();
+            if (Files.isDirectory(real)) {
+                real = real.resolve("index.html").toRealPath(); // the index may be a link too
+            }
             if (!real.startsWith(folder)) {
                 return new Refused(403);
             }
-            if (Files.isDirectory(real)) {
-                real = real.resolve("index.html");
-                if (!Files.isRegularFile(real)) {
-                    return new NotFound();
-                }
-            }
-            return Files.isReadable(real) ? new Found(real) : new NotFound();
+            // Only regular files: opening a FIFO or a device would block the event loop.
+            return Files.isRegularFile(real) && Files.isReadable(real) ? new Found(real) : new NotFound();
         } catch (IOException e) {
             return new NotFound();
         }
