@@ -14,60 +14,75 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hostel check [--conf DIR]}: validates {@code hostel.toml} and every site file offline, like
- * {@code nginx -t}. Prints each error as {@code file:line: key: message} on stderr and a one-line
- * summary on stdout ({@code conf/: hostel.toml ok, 4 sites ok, 1 error}); exits 0 when there is no
- * error, 1 otherwise. Starts nothing and binds nothing.
+ * {@code hostel check [--conf DIR]}: validates {@code hostel.toml} and every site file offline,
+ * like {@code nginx -t}. Prints each error as {@code file:line: key: message} on stderr and a
+ * one-line summary on stdout ({@code conf/: hostel.toml ok, 4 sites ok, 1 error}); exits 0 when
+ * there is no error, 1 otherwise. Starts nothing and binds nothing.
  *
  * <p>Usable on its own: {@code new CommandLine(new CheckCommand()).execute("--conf", dir)}.
  */
 @Command(
-    name = "check",
-    description = "Validate hostel.toml and the site files offline; exit 1 on any error.")
+        name = "check",
+        description = "Validate hostel.toml and the site files offline; exit 1 on any error.")
 public final class CheckCommand implements Callable<Integer> {
 
-  @Spec
-  private CommandSpec spec;
+    @Spec private CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  private boolean help;
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help and exit.")
+    private boolean help;
 
-  @Option(names = "--conf", paramLabel = "DIR", defaultValue = "conf",
-      description = "The configuration directory (default: ${DEFAULT-VALUE}).")
-  private Path conf;
+    @Option(
+            names = "--conf",
+            paramLabel = "DIR",
+            defaultValue = "conf",
+            description = "The configuration directory (default: ${DEFAULT-VALUE}).")
+    private Path conf;
 
-  @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    String dir = conf.toString().endsWith("/") ? conf.toString() : conf + "/";
-    HostelConfig hostel;
-    try {
-      hostel = ConfigLoader.loadHostel(conf);
-    } catch (ConfigException e) {
-      e.errors().forEach(error -> err.println(error));
-      err.flush();
-      out.println(dir + ": " + HostelConfig.FILE_NAME + " " + count(e.errors().size(), "error")
-          + ", sites not checked");
-      out.flush();
-      return 1;
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String dir = conf.toString().endsWith("/") ? conf.toString() : conf + "/";
+        HostelConfig hostel;
+        try {
+            hostel = ConfigLoader.loadHostel(conf);
+        } catch (ConfigException e) {
+            e.errors().forEach(error -> err.println(error));
+            err.flush();
+            out.println(
+                    dir
+                            + ": "
+                            + HostelConfig.FILE_NAME
+                            + " "
+                            + count(e.errors().size(), "error")
+                            + ", sites not checked");
+            out.flush();
+            return 1;
+        }
+        SiteSet sites = ConfigLoader.loadSites(hostel);
+        for (ConfigError error : sites.errors()) {
+            err.println(error);
+        }
+        err.flush();
+        StringBuilder summary =
+                new StringBuilder(dir)
+                        .append(": ")
+                        .append(HostelConfig.FILE_NAME)
+                        .append(" ok, ")
+                        .append(count(sites.sites().size(), "site"))
+                        .append(" ok");
+        if (sites.hasErrors()) {
+            summary.append(", ").append(count(sites.errors().size(), "error"));
+        }
+        out.println(summary);
+        out.flush();
+        return sites.hasErrors() ? 1 : 0;
     }
-    SiteSet sites = ConfigLoader.loadSites(hostel);
-    for (ConfigError error : sites.errors()) {
-      err.println(error);
-    }
-    err.flush();
-    StringBuilder summary = new StringBuilder(dir).append(": ").append(HostelConfig.FILE_NAME).append(" ok, ")
-        .append(count(sites.sites().size(), "site")).append(" ok");
-    if (sites.hasErrors()) {
-      summary.append(", ").append(count(sites.errors().size(), "error"));
-    }
-    out.println(summary);
-    out.flush();
-    return sites.hasErrors() ? 1 : 0;
-  }
 
-  private static String count(int n, String noun) {
-    return n + " " + noun + (n == 1 ? "" : "s");
-  }
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
 }

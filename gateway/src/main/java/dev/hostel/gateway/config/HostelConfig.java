@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The instance configuration, {@code conf/hostel.toml}, validated; see {@link
- * ConfigLoader#loadHostel(Path)}. Every key is optional and the file itself may be absent. All paths
- * are absolute and normalized; a relative value in the file is resolved as follows:
+ * ConfigLoader#loadHostel(Path)}. Every key is optional and the file itself may be absent. All
+ * paths are absolute and normalized; a relative value in the file is resolved as follows:
  *
  * <table>
  *   <caption>Keys, defaults and the base of relative paths</caption>
@@ -28,68 +28,75 @@ import java.util.Optional;
  * @param confDir the configuration directory, absolute
  * @param listen the front-end HTTP listeners; not empty, no duplicates
  * @param adminSocket the Unix socket of the admin API (created with mode 0600)
- * @param budget the instance memory budget in bytes; the effective budget is the smaller of this and
- *     the memory limit of Hostel's own cgroup, which is the supervisor's business
- * @param prefix the base for relative paths in site files and for {@code admin_socket}, {@code log_dir}
+ * @param budget the instance memory budget in bytes; the effective budget is the smaller of this
+ *     and the memory limit of Hostel's own cgroup, which is the supervisor's business
+ * @param prefix the base for relative paths in site files and for {@code admin_socket}, {@code
+ *     log_dir}
  * @param sitesDir the directory of site files; need not exist unless set explicitly
  * @param metricsListen where to serve Prometheus metrics over TCP as well, or empty (off)
  * @param logDir per-site logs and access logs
  */
 public record HostelConfig(
-    Path confDir,
-    List<ListenAddress> listen,
-    Path adminSocket,
-    long budget,
-    Path prefix,
-    Path sitesDir,
-    Optional<ListenAddress> metricsListen,
-    Path logDir) {
+        Path confDir,
+        List<ListenAddress> listen,
+        Path adminSocket,
+        long budget,
+        Path prefix,
+        Path sitesDir,
+        Optional<ListenAddress> metricsListen,
+        Path logDir) {
 
-  /** The listener when {@code listen} is not set. */
-  public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("127.0.0.1", 8080);
+    /** The listener when {@code listen} is not set. */
+    public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("127.0.0.1", 8080);
 
-  /** {@code budget} when not set: 512M. */
-  public static final long DEFAULT_BUDGET = 512L << 20;
+    /** {@code budget} when not set: 512M. */
+    public static final long DEFAULT_BUDGET = 512L << 20;
 
-  /** {@code admin_socket} when not set, relative to the prefix. */
-  public static final String DEFAULT_ADMIN_SOCKET = "run/hostel.sock";
+    /** {@code admin_socket} when not set, relative to the prefix. */
+    public static final String DEFAULT_ADMIN_SOCKET = "run/hostel.sock";
 
-  /** {@code sites_dir} when not set, relative to the conf dir. */
-  public static final String DEFAULT_SITES_DIR = "sites.d";
+    /** {@code sites_dir} when not set, relative to the conf dir. */
+    public static final String DEFAULT_SITES_DIR = "sites.d";
 
-  /** {@code log_dir} when not set, relative to the prefix. */
-  public static final String DEFAULT_LOG_DIR = "logs";
+    /** {@code log_dir} when not set, relative to the prefix. */
+    public static final String DEFAULT_LOG_DIR = "logs";
 
-  /** The name of the file in the conf dir. */
-  public static final String FILE_NAME = "hostel.toml";
+    /** The name of the file in the conf dir. */
+    public static final String FILE_NAME = "hostel.toml";
 
-  public HostelConfig {
-    requireNonNull(confDir, "confDir");
-    listen = List.copyOf(listen);
-    requireNonNull(adminSocket, "adminSocket");
-    requireNonNull(prefix, "prefix");
-    requireNonNull(sitesDir, "sitesDir");
-    requireNonNull(metricsListen, "metricsListen");
-    requireNonNull(logDir, "logDir");
-    if (listen.isEmpty()) {
-      throw new IllegalArgumentException("no listener");
+    public HostelConfig {
+        requireNonNull(confDir, "confDir");
+        listen = List.copyOf(listen);
+        requireNonNull(adminSocket, "adminSocket");
+        requireNonNull(prefix, "prefix");
+        requireNonNull(sitesDir, "sitesDir");
+        requireNonNull(metricsListen, "metricsListen");
+        requireNonNull(logDir, "logDir");
+        if (listen.isEmpty()) {
+            throw new IllegalArgumentException("no listener");
+        }
+        if (budget <= 0) {
+            throw new IllegalArgumentException("budget must be positive");
+        }
     }
-    if (budget <= 0) {
-      throw new IllegalArgumentException("budget must be positive");
+
+    /** The configuration of an absent {@code hostel.toml} in {@code confDir}: every default. */
+    public static HostelConfig defaults(Path confDir) {
+        Path conf = confDir.toAbsolutePath().normalize();
+        Path prefix = conf.getParent() == null ? conf : conf.getParent();
+        return new HostelConfig(
+                conf,
+                List.of(DEFAULT_LISTEN),
+                prefix.resolve(DEFAULT_ADMIN_SOCKET),
+                DEFAULT_BUDGET,
+                prefix,
+                conf.resolve(DEFAULT_SITES_DIR),
+                Optional.empty(),
+                prefix.resolve(DEFAULT_LOG_DIR));
     }
-  }
 
-  /** The configuration of an absent {@code hostel.toml} in {@code confDir}: every default. */
-  public static HostelConfig defaults(Path confDir) {
-    Path conf = confDir.toAbsolutePath().normalize();
-    Path prefix = conf.getParent() == null ? conf : conf.getParent();
-    return new HostelConfig(conf, List.of(DEFAULT_LISTEN), prefix.resolve(DEFAULT_ADMIN_SOCKET),
-        DEFAULT_BUDGET, prefix, conf.resolve(DEFAULT_SITES_DIR), Optional.empty(),
-        prefix.resolve(DEFAULT_LOG_DIR));
-  }
-
-  /** The path of {@code hostel.toml} in the conf dir. */
-  public Path file() {
-    return confDir.resolve(FILE_NAME);
-  }
+    /** The path of {@code hostel.toml} in the conf dir. */
+    public Path file() {
+        return confDir.resolve(FILE_NAME);
+    }
 }

@@ -17,16 +17,16 @@ import org.tomlj.Toml;
  * ConfigLoader#parseSite} and {@link ConfigLoader#parseSiteJson}. All paths are absolute and
  * normalized.
  *
- * @param name the site's name: the file name without {@code .toml} unless the key {@code name} is set;
- *     matches {@code [a-z0-9][a-z0-9_.-]*}, at most 64 characters
+ * @param name the site's name: the file name without {@code .toml} unless the key {@code name} is
+ *     set; matches {@code [a-z0-9][a-z0-9_.-]*}, at most 64 characters
  * @param sourceFile the file it was read from, or null when it came from the admin API
- * @param hosts (key {@code hosts}, required) lower-case DNS names and {@code *.suffix} wildcards, no
- *     port, no trailing dot, no duplicates, not empty
+ * @param hosts (key {@code hosts}, required) lower-case DNS names and {@code *.suffix} wildcards,
+ *     no port, no trailing dot, no duplicates, not empty
  * @param app (key {@code app}, required) {@code module.path:callable}, like gunicorn
  * @param root (key {@code root}, required) the site's directory, put first on {@code sys.path};
  *     relative to the prefix; an existing directory
- * @param pythonPath (key {@code python_path}) more {@code sys.path} entries, relative to the root; they
- *     need not exist
+ * @param pythonPath (key {@code python_path}) more {@code sys.path} entries, relative to the root;
+ *     they need not exist
  * @param isDefault (key {@code default}) whether this site gets the requests whose host matches no
  *     other site; at most one site is the default
  * @param memory (key {@code memory}, default 128M, at least 48M) the ceiling of a runner process's
@@ -37,146 +37,173 @@ import org.tomlj.Toml;
  *     requests and start it on demand; {@link Duration#ZERO} means always running
  * @param requestTimeout (key {@code request_timeout}, default 60s, more than 0) a request running
  *     longer gets 504 and its runner is replaced
- * @param maxRequests (key {@code max_requests}, default 0) recycle a runner after this many requests;
- *     0 means never
- * @param maxBody (key {@code max_body}, default 10M) the largest request body in bytes, 413 above it; 0
- *     means no limit (as nginx's {@code client_max_body_size 0})
+ * @param maxRequests (key {@code max_requests}, default 0) recycle a runner after this many
+ *     requests; 0 means never
+ * @param maxBody (key {@code max_body}, default 10M) the largest request body in bytes, 413 above
+ *     it; 0 means no limit (as nginx's {@code client_max_body_size 0})
  * @param env (key {@code env}) extra environment variables of the runner ({@code os.environ})
  * @param staticAliases (key {@code static}) URL prefix (starting and ending with {@code /}) to an
- *     existing folder (relative to the root) served from disk; iterated longest prefix first, so the
- *     first prefix that matches a path is the right one
+ *     existing folder (relative to the root) served from disk; iterated longest prefix first, so
+ *     the first prefix that matches a path is the right one
  */
 public record SiteConfig(
-    String name,
-    Path sourceFile,
-    List<String> hosts,
-    String app,
-    Path root,
-    List<Path> pythonPath,
-    boolean isDefault,
-    long memory,
-    int processes,
-    int threads,
-    Duration idleTimeout,
-    Duration requestTimeout,
-    long maxRequests,
-    long maxBody,
-    Map<String, String> env,
-    Map<String, Path> staticAliases) {
+        String name,
+        Path sourceFile,
+        List<String> hosts,
+        String app,
+        Path root,
+        List<Path> pythonPath,
+        boolean isDefault,
+        long memory,
+        int processes,
+        int threads,
+        Duration idleTimeout,
+        Duration requestTimeout,
+        long maxRequests,
+        long maxBody,
+        Map<String, String> env,
+        Map<String, Path> staticAliases) {
 
-  /** {@code memory} when not set: 128M. */
-  public static final long DEFAULT_MEMORY = 128L << 20;
+    /** {@code memory} when not set: 128M. */
+    public static final long DEFAULT_MEMORY = 128L << 20;
 
-  /** The smallest {@code memory}: a JVM with Jython loaded does not start in less. */
-  public static final long MIN_MEMORY = 48L << 20;
+    /** The smallest {@code memory}: a JVM with Jython loaded does not start in less. */
+    public static final long MIN_MEMORY = 48L << 20;
 
-  public static final int DEFAULT_PROCESSES = 1;
-  public static final int MAX_PROCESSES = 64;
-  public static final int DEFAULT_THREADS = 8;
-  public static final int MAX_THREADS = 512;
-  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ZERO;
-  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
-  public static final long DEFAULT_MAX_REQUESTS = 0;
+    public static final int DEFAULT_PROCESSES = 1;
+    public static final int MAX_PROCESSES = 64;
+    public static final int DEFAULT_THREADS = 8;
+    public static final int MAX_THREADS = 512;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ZERO;
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    public static final long DEFAULT_MAX_REQUESTS = 0;
 
-  /** {@code max_body} when not set: 10M. */
-  public static final long DEFAULT_MAX_BODY = 10L << 20;
+    /** {@code max_body} when not set: 10M. */
+    public static final long DEFAULT_MAX_BODY = 10L << 20;
 
-  /** Orders URL prefixes longest first, then alphabetically. */
-  private static final Comparator<String> LONGEST_FIRST =
-      Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder());
+    /** Orders URL prefixes longest first, then alphabetically. */
+    private static final Comparator<String> LONGEST_FIRST =
+            Comparator.comparingInt(String::length)
+                    .reversed()
+                    .thenComparing(Comparator.naturalOrder());
 
-  public SiteConfig {
-    requireNonNull(name, "name");
-    hosts = List.copyOf(hosts);
-    requireNonNull(app, "app");
-    requireNonNull(root, "root");
-    pythonPath = List.copyOf(pythonPath);
-    requireNonNull(idleTimeout, "idleTimeout");
-    requireNonNull(requestTimeout, "requestTimeout");
-    env = Map.copyOf(env);
-    Map<String, Path> sorted = new TreeMap<>(LONGEST_FIRST);
-    sorted.putAll(staticAliases);
-    staticAliases = Collections.unmodifiableMap(new LinkedHashMap<>(sorted));
-  }
+    public SiteConfig {
+        requireNonNull(name, "name");
+        hosts = List.copyOf(hosts);
+        requireNonNull(app, "app");
+        requireNonNull(root, "root");
+        pythonPath = List.copyOf(pythonPath);
+        requireNonNull(idleTimeout, "idleTimeout");
+        requireNonNull(requestTimeout, "requestTimeout");
+        env = Map.copyOf(env);
+        Map<String, Path> sorted = new TreeMap<>(LONGEST_FIRST);
+        sorted.putAll(staticAliases);
+        staticAliases = Collections.unmodifiableMap(new LinkedHashMap<>(sorted));
+    }
 
-  /** Same as {@link #toToml(Path) toToml(null)}: paths are printed absolute. */
-  public String toToml() {
-    return toToml(null);
-  }
+    /** Same as {@link #toToml(Path) toToml(null)}: paths are printed absolute. */
+    public String toToml() {
+        return toToml(null);
+    }
 
-  /**
-   * Prints this site as a site file that {@link ConfigLoader#parseSite} reads back into an equal
-   * record (given the same prefix and source file). Keys that have their default value are left out,
-   * except {@code name}, which is always written. {@code root} is written relative to {@code prefix}
-   * when it lies below it; {@code python_path} and {@code static} folders relative to the root when
-   * they lie below it.
-   *
-   * @param prefix the prefix the file will be read with, or null to print {@code root} absolute
-   */
-  public String toToml(Path prefix) {
-    StringBuilder b = new StringBuilder();
-    b.append("name = ").append(str(name)).append('\n');
-    b.append("hosts = [").append(String.join(", ", hosts.stream().map(SiteConfig::str).toList())).append("]\n");
-    b.append("app = ").append(str(app)).append('\n');
-    b.append("root = ").append(str(relative(prefix == null ? null : prefix.toAbsolutePath().normalize(), root)))
-        .append('\n');
-    if (!pythonPath.isEmpty()) {
-      b.append("python_path = [")
-          .append(String.join(", ", pythonPath.stream().map(p -> str(relative(root, p))).toList()))
-          .append("]\n");
+    /**
+     * Prints this site as a site file that {@link ConfigLoader#parseSite} reads back into an equal
+     * record (given the same prefix and source file). Keys that have their default value are left
+     * out, except {@code name}, which is always written. {@code root} is written relative to {@code
+     * prefix} when it lies below it; {@code python_path} and {@code static} folders relative to the
+     * root when they lie below it.
+     *
+     * @param prefix the prefix the file will be read with, or null to print {@code root} absolute
+     */
+    public String toToml(Path prefix) {
+        StringBuilder b = new StringBuilder();
+        b.append("name = ").append(str(name)).append('\n');
+        b.append("hosts = [")
+                .append(String.join(", ", hosts.stream().map(SiteConfig::str).toList()))
+                .append("]\n");
+        b.append("app = ").append(str(app)).append('\n');
+        b.append("root = ")
+                .append(
+                        str(
+                                relative(
+                                        prefix == null ? null : prefix.toAbsolutePath().normalize(),
+                                        root)))
+                .append('\n');
+        if (!pythonPath.isEmpty()) {
+            b.append("python_path = [")
+                    .append(
+                            String.join(
+                                    ", ",
+                                    pythonPath.stream().map(p -> str(relative(root, p))).toList()))
+                    .append("]\n");
+        }
+        if (isDefault) {
+            b.append("default = true\n");
+        }
+        if (memory != DEFAULT_MEMORY) {
+            b.append("memory = ").append(str(Units.formatSize(memory))).append('\n');
+        }
+        if (processes != DEFAULT_PROCESSES) {
+            b.append("processes = ").append(processes).append('\n');
+        }
+        if (threads != DEFAULT_THREADS) {
+            b.append("threads = ").append(threads).append('\n');
+        }
+        if (!idleTimeout.equals(DEFAULT_IDLE_TIMEOUT)) {
+            b.append("idle_timeout = ").append(str(Units.formatDuration(idleTimeout))).append('\n');
+        }
+        if (!requestTimeout.equals(DEFAULT_REQUEST_TIMEOUT)) {
+            b.append("request_timeout = ")
+                    .append(str(Units.formatDuration(requestTimeout)))
+                    .append('\n');
+        }
+        if (maxRequests != DEFAULT_MAX_REQUESTS) {
+            b.append("max_requests = ").append(maxRequests).append('\n');
+        }
+        if (maxBody != DEFAULT_MAX_BODY) {
+            b.append("max_body = ").append(str(Units.formatSize(maxBody))).append('\n');
+        }
+        if (!env.isEmpty()) {
+            b.append("env = { ");
+            b.append(
+                    String.join(
+                            ", ",
+                            new TreeMap<>(env)
+                                    .entrySet().stream()
+                                            .map(e -> key(e.getKey()) + " = " + str(e.getValue()))
+                                            .toList()));
+            b.append(" }\n");
+        }
+        if (!staticAliases.isEmpty()) {
+            b.append("static = { ");
+            b.append(
+                    String.join(
+                            ", ",
+                            staticAliases.entrySet().stream()
+                                    .map(
+                                            e ->
+                                                    key(e.getKey())
+                                                            + " = "
+                                                            + str(relative(root, e.getValue())))
+                                    .toList()));
+            b.append(" }\n");
+        }
+        return b.toString();
     }
-    if (isDefault) {
-      b.append("default = true\n");
-    }
-    if (memory != DEFAULT_MEMORY) {
-      b.append("memory = ").append(str(Units.formatSize(memory))).append('\n');
-    }
-    if (processes != DEFAULT_PROCESSES) {
-      b.append("processes = ").append(processes).append('\n');
-    }
-    if (threads != DEFAULT_THREADS) {
-      b.append("threads = ").append(threads).append('\n');
-    }
-    if (!idleTimeout.equals(DEFAULT_IDLE_TIMEOUT)) {
-      b.append("idle_timeout = ").append(str(Units.formatDuration(idleTimeout))).append('\n');
-    }
-    if (!requestTimeout.equals(DEFAULT_REQUEST_TIMEOUT)) {
-      b.append("request_timeout = ").append(str(Units.formatDuration(requestTimeout))).append('\n');
-    }
-    if (maxRequests != DEFAULT_MAX_REQUESTS) {
-      b.append("max_requests = ").append(maxRequests).append('\n');
-    }
-    if (maxBody != DEFAULT_MAX_BODY) {
-      b.append("max_body = ").append(str(Units.formatSize(maxBody))).append('\n');
-    }
-    if (!env.isEmpty()) {
-      b.append("env = { ");
-      b.append(String.join(", ", new TreeMap<>(env).entrySet().stream()
-          .map(e -> key(e.getKey()) + " = " + str(e.getValue())).toList()));
-      b.append(" }\n");
-    }
-    if (!staticAliases.isEmpty()) {
-      b.append("static = { ");
-      b.append(String.join(", ", staticAliases.entrySet().stream()
-          .map(e -> key(e.getKey()) + " = " + str(relative(root, e.getValue()))).toList()));
-      b.append(" }\n");
-    }
-    return b.toString();
-  }
 
-  private static String relative(Path base, Path p) {
-    if (base == null || !p.startsWith(base)) {
-      return p.toString();
+    private static String relative(Path base, Path p) {
+        if (base == null || !p.startsWith(base)) {
+            return p.toString();
+        }
+        String rel = base.relativize(p).toString();
+        return rel.isEmpty() ? "." : rel;
     }
-    String rel = base.relativize(p).toString();
-    return rel.isEmpty() ? "." : rel;
-  }
 
-  private static String str(String s) {
-    return "\"" + Toml.tomlEscape(s) + "\"";
-  }
+    private static String str(String s) {
+        return "\"" + Toml.tomlEscape(s) + "\"";
+    }
 
-  private static String key(String k) {
-    return Toml.joinKeyPath(List.of(k));
-  }
+    private static String key(String k) {
+        return Toml.joinKeyPath(List.of(k));
+    }
 }

@@ -13,78 +13,88 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code hostel check}; here because it is the config's front end (and the cli package is not ours). */
+/**
+ * {@code hostel check}; here because it is the config's front end (and the cli package is not
+ * ours).
+ */
 class CheckCommandTest {
 
-  @TempDir
-  Path base;
+    @TempDir Path base;
 
-  Path conf;
-  Path sitesDir;
-  final StringWriter out = new StringWriter();
-  final StringWriter err = new StringWriter();
+    Path conf;
+    Path sitesDir;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
 
-  @BeforeEach
-  void makeConf() throws IOException {
-    conf = Files.createDirectories(base.resolve("conf"));
-    sitesDir = Files.createDirectories(conf.resolve("sites.d"));
-    Files.createDirectories(base.resolve("sites/a"));
-  }
+    @BeforeEach
+    void makeConf() throws IOException {
+        conf = Files.createDirectories(base.resolve("conf"));
+        sitesDir = Files.createDirectories(conf.resolve("sites.d"));
+        Files.createDirectories(base.resolve("sites/a"));
+    }
 
-  int check(String dir) {
-    CommandLine cmd = new CommandLine(new CheckCommand());
-    cmd.setOut(new PrintWriter(out));
-    cmd.setErr(new PrintWriter(err));
-    return cmd.execute("--conf", dir);
-  }
+    int check(String dir) {
+        CommandLine cmd = new CommandLine(new CheckCommand());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        return cmd.execute("--conf", dir);
+    }
 
-  void site(String name, String host) throws IOException {
-    Files.writeString(sitesDir.resolve(name + ".toml"),
-        "hosts = [\"" + host + "\"]\napp = \"app:application\"\nroot = \"sites/a\"\n");
-  }
+    void site(String name, String host) throws IOException {
+        Files.writeString(
+                sitesDir.resolve(name + ".toml"),
+                "hosts = [\"" + host + "\"]\napp = \"app:application\"\nroot = \"sites/a\"\n");
+    }
 
-  @Test
-  void allGood() throws IOException {
-    Files.writeString(conf.resolve("hostel.toml"), "budget = \"1G\"\n");
-    site("a", "a.com");
-    site("b", "b.com");
-    assertEquals(0, check(conf.toString()));
-    assertEquals(conf + "/: hostel.toml ok, 2 sites ok\n", out.toString());
-    assertEquals("", err.toString());
-  }
+    @Test
+    void allGood() throws IOException {
+        Files.writeString(conf.resolve("hostel.toml"), "budget = \"1G\"\n");
+        site("a", "a.com");
+        site("b", "b.com");
+        assertEquals(0, check(conf.toString()));
+        assertEquals(conf + "/: hostel.toml ok, 2 sites ok\n", out.toString());
+        assertEquals("", err.toString());
+    }
 
-  @Test
-  void noConfigAtAll() {
-    assertEquals(0, check(conf + "/"));
-    assertEquals(conf + "/: hostel.toml ok, 0 sites ok\n", out.toString());
-  }
+    @Test
+    void noConfigAtAll() {
+        assertEquals(0, check(conf + "/"));
+        assertEquals(conf + "/: hostel.toml ok, 0 sites ok\n", out.toString());
+    }
 
-  @Test
-  void brokenSite() throws IOException {
-    site("a", "a.com");
-    site("b", "a.com");
-    Files.writeString(sitesDir.resolve("c.toml"), "hosts = [\"c.com\"]\napp = \"app:application\"\nroot = \"sites/a\"\n"
-        + "memory = \"12X\"\n");
-    assertEquals(1, check(conf.toString()));
-    assertEquals(conf + "/: hostel.toml ok, 1 site ok, 2 errors\n", out.toString());
-    assertEquals(ConfigLoader.display(sitesDir.resolve("b.toml")) + ":1: hosts: \"a.com\" is already a host of site \"a\"\n"
-        + ConfigLoader.display(sitesDir.resolve("c.toml")) + ":4: memory: \"12X\" is not a size (use e.g. 128M)\n",
-        err.toString());
-  }
+    @Test
+    void brokenSite() throws IOException {
+        site("a", "a.com");
+        site("b", "a.com");
+        Files.writeString(
+                sitesDir.resolve("c.toml"),
+                "hosts = [\"c.com\"]\napp = \"app:application\"\nroot = \"sites/a\"\n"
+                        + "memory = \"12X\"\n");
+        assertEquals(1, check(conf.toString()));
+        assertEquals(conf + "/: hostel.toml ok, 1 site ok, 2 errors\n", out.toString());
+        assertEquals(
+                ConfigLoader.display(sitesDir.resolve("b.toml"))
+                        + ":1: hosts: \"a.com\" is already a host of site \"a\"\n"
+                        + ConfigLoader.display(sitesDir.resolve("c.toml"))
+                        + ":4: memory: \"12X\" is not a size (use e.g. 128M)\n",
+                err.toString());
+    }
 
-  @Test
-  void brokenHostelToml() throws IOException {
-    Files.writeString(conf.resolve("hostel.toml"), "budget = \"lots\"\n");
-    site("a", "a.com");
-    assertEquals(1, check(conf.toString()));
-    assertEquals(conf + "/: hostel.toml 1 error, sites not checked\n", out.toString());
-    assertEquals(ConfigLoader.display(conf.resolve("hostel.toml"))
-        + ":1: budget: \"lots\" is not a size (use e.g. 128M)\n", err.toString());
-  }
+    @Test
+    void brokenHostelToml() throws IOException {
+        Files.writeString(conf.resolve("hostel.toml"), "budget = \"lots\"\n");
+        site("a", "a.com");
+        assertEquals(1, check(conf.toString()));
+        assertEquals(conf + "/: hostel.toml 1 error, sites not checked\n", out.toString());
+        assertEquals(
+                ConfigLoader.display(conf.resolve("hostel.toml"))
+                        + ":1: budget: \"lots\" is not a size (use e.g. 128M)\n",
+                err.toString());
+    }
 
-  @Test
-  void missingConfDir() {
-    assertEquals(1, check(base.resolve("nope").toString()));
-    assertEquals(base.resolve("nope") + ":0: no such directory\n", err.toString());
-  }
+    @Test
+    void missingConfDir() {
+        assertEquals(1, check(base.resolve("nope").toString()));
+        assertEquals(base.resolve("nope") + ":0: no such directory\n", err.toString());
+    }
 }
