@@ -99,8 +99,14 @@ final class ProxyExchange implements UpstreamExchange {
                 request.headers());
         ForwardedHeaders.toRunner(outbound.headers(), record.clientIp(), "http", localPort);
         Channel runner = connection.channel();
-        runner.writeAndFlush(outbound).addListener(this::afterUpstreamWrite);
         runner.read();
+        if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) {
+            runner.writeAndFlush(outbound).addListener(this::afterUpstreamWrite);
+        } else {
+            // No body: the empty end of the request is next, and its flush sends head and end in one write.
+            runner.write(outbound);
+            client.read();
+        }
     }
 
     private void afterUpstreamWrite(Future<? super Void> written) {
@@ -178,10 +184,7 @@ final class ProxyExchange implements UpstreamExchange {
         }
         record.addBytes(content.content().readableBytes());
         if (!(content instanceof LastHttpContent)) {
-            client.writeAndFlush(content);
-            if (client.channel().isWritable()) {
-                upstream.channel().read();
-            }
+            client.write(content); // flushed at the end of the read, see onUpstreamReadComplete
             return;
         }
         finished = true;
@@ -189,6 +192,18 @@ final class ProxyExchange implements UpstreamExchange {
         boolean reusable = requestDone && keepAlive && !clientMustClose;
         upstream.release(requestDone);
         client.writeAndFlush(content).addListener(f -> completion.done(client, f.isSuccess() && reusable));
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (finished) {
+            return;
+        }
+        client.flush();
+        // Read on only while the client keeps up; otherwise channelWritabilityChanged resumes (onClientWritable).
+        if (client.channel().isWritable()) {
+            upstream.channel().read();
+        }
     }
 
     /** The client can take more: resume reading the runner's response. */

@@ -1,12 +1,17 @@
 package dev.hostel.gateway.supervisor;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostel.gateway.config.SiteConfig;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +40,7 @@ import java.util.logging.Logger;
 public final class RunnerLauncher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RunnerLauncher.class.getName());
     private static final String MAIN_CLASS = "dev.hostel.runner.RunnerMain";
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** The runner's status when {@code -XX:+ExitOnOutOfMemoryError} ends it. */
     static final int EXIT_OUT_OF_MEMORY = 3;
     /** The runner's status when the site's app cannot be imported (EX_CONFIG). */
@@ -152,6 +158,11 @@ public final class RunnerLauncher implements AutoCloseable {
         return cds.path();
     }
 
+    /** Whether the class-data archive and Jython's unpacked library are done with (made, or given up). */
+    boolean prepared() {
+        return !preparation.isAlive();
+    }
+
     /** Waits (at most {@code seconds}) for the class-data archive and the unpacked library; for tests and benchmarks. */
     public boolean awaitPrepared(long seconds) throws InterruptedException {
         preparation.join(TimeUnit.SECONDS.toMillis(seconds));
@@ -176,18 +187,7 @@ public final class RunnerLauncher implements AutoCloseable {
 
     private List<String> command(String name, String app, Path root, List<Path> pythonPath, int threads,
                                  long ceiling, Path socket, List<String> extraFlags) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaExecutable.toString());
-        cmd.addAll(JvmFlags.forCeiling(ceiling));
-        // stdout carries the READY line only: the JVM's warnings (CDS ones, say) go to the site's log.
-        cmd.add("-Xlog:disable");
-        cmd.add("-Xlog:all=warning:stderr");
-        cmd.addAll(cds.flags());
-        jythonHome.ifPresent(home -> cmd.add("-Dpython.home=" + home));
-        cmd.addAll(extraFlags);
-        cmd.add("-cp");
-        cmd.add(classpath);
-        cmd.add(MAIN_CLASS);
+        List<String> cmd = jvm(ceiling, extraFlags);
         cmd.add("--site");
         cmd.add(name);
         cmd.add("--socket");
@@ -202,6 +202,30 @@ public final class RunnerLauncher implements AutoCloseable {
         }
         cmd.add("--threads");
         cmd.add(Integer.toString(threads));
+        return cmd;
+    }
+
+    /** {@code java}, the flags of a runner of {@code ceiling}, and the main class: a runner's command but its options. */
+    private List<String> jvm(long ceiling, List<String> extraFlags) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaExecutable.toString());
+        cmd.addAll(JvmFlags.forCeiling(ceiling));
+        // stdout carries the READY line only: the JVM's warnings (CDS ones, say) go to the site's log.
+        cmd.add("-Xlog:disable");
+        cmd.add("-Xlog:all=warning:stderr");
+        cmd.addAll(cds.flags());
+        jythonHome.ifPresent(home -> cmd.add("-Dpython.home=" + home));
+        cmd.addAll(extraFlags);
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add(MAIN_CLASS);
+        return cmd;
+    }
+
+    /** The command of a spare runner for sites of {@code ceiling}: the same JVM as theirs, no site yet. */
+    List<String> spareCommand(long ceiling) {
+        List<String> cmd = jvm(ceiling, List.of());
+        cmd.add("--spare");
         return cmd;
     }
 
@@ -246,6 +270,79 @@ public final class RunnerLauncher implements AutoCloseable {
         // Classified here too, so that the cgroup is removed and a memory kill counted whoever else is told.
         process.onExit().thenAccept(p -> exited(p.pid(), p.exitValue()));
         return process;
+    }
+
+    /**
+     * Starts a spare runner ({@code RunnerMain --spare}) for sites of {@code ceiling}: inside its own memory cgroup
+     * of that ceiling, with the JVM flags, class-data archive and Jython home such a site's runner gets, in
+     * {@code /} (it has no site yet), its stderr appended to {@code _spares.log} in the log directory.
+     *
+     * @param name unique among the runners' cgroups, e.g. {@code _spare-3}
+     */
+    SpareProcess startSpare(String name, long ceiling) throws IOException {
+        Files.createDirectories(logDir);
+        Optional<RunnerCgroup> cgroup = cgroups.create(name, ceiling);
+        List<String> command = spareCommand(ceiling);
+        ProcessBuilder pb = new ProcessBuilder(cgroup.map(c -> inCgroup(c, command)).orElse(command));
+        pb.directory(Path.of("/").toFile());
+        pb.environment().put("MALLOC_ARENA_MAX", "2");
+        pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(sparesLog().toFile()));
+        try {
+            return new SpareProcess(ceiling, pb.start(), cgroup).watch();
+        } catch (IOException | RuntimeException e) {
+            cgroup.ifPresent(RunnerCgroup::remove);
+            throw e;
+        }
+    }
+
+    /** Where spare runners write until a site claims them (and the JVM's own warnings after, see SpareRunner). */
+    Path sparesLog() {
+        return logDir.resolve("_spares.log");
+    }
+
+    /**
+     * Makes a claimed spare the runner of {@code site} on {@code socket}: sends it the {@code LOAD} line, and from
+     * then on treats it as a runner this launcher started (its cgroup, its RSS watch, the classification of its
+     * exit). Its stdout's next line is {@code HOSTEL-READY}, as for a runner started for the site.
+     */
+    Process adopt(SiteConfig site, Path socket, SpareProcess spare) throws IOException {
+        Files.createDirectories(runDir);
+        Files.deleteIfExists(socket);
+        Process process = spare.process();
+        try {
+            OutputStream stdin = process.getOutputStream();
+            stdin.write(loadLine(site, socket).getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            process.destroyForcibly();
+            spare.cgroup().ifPresent(RunnerCgroup::remove);
+            throw new IOException("cannot hand " + spare + " to site " + site.name() + ": " + e.getMessage(), e);
+        }
+        int index = Optional.ofNullable(indexBySocket.remove(socket)).orElse(0);
+        launched.put(process.pid(), new Launched(site, index, socket, spare.cgroup()));
+        watch.watch(site.name(), index, process, site.memory());
+        process.onExit().thenAccept(p -> exited(p.pid(), p.exitValue()));
+        return process;
+    }
+
+    /** {@code LOAD <json>}: the site's options as a runner's command line has them, its env and its log. */
+    String loadLine(SiteConfig site, Path socket) {
+        Map<String, Object> load = new LinkedHashMap<>();
+        load.put("site", site.name());
+        load.put("socket", socket.toString());
+        load.put("app", site.app());
+        load.put("root", site.root().toString());
+        load.put("python_path", site.pythonPath().stream().map(Path::toString).toList());
+        load.put("threads", site.threads());
+        load.put("env", site.env());
+        load.put("log", logFile(site).toAbsolutePath().toString());
+        try {
+            return "LOAD " + JSON.writeValueAsString(load) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the LOAD line of site " + site.name(), e);
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,6 +48,7 @@ public final class RunnerProcess {
     private volatile Process process;
     private volatile long startedNanos;
     private volatile long readyNanos;
+    private volatile boolean fromSpare;
 
     RunnerProcess(SiteConfig site, int index, long generation, Path socket, long recycleAfter) {
         this.recycleAfter = recycleAfter;
@@ -56,10 +58,12 @@ public final class RunnerProcess {
         this.socket = socket;
     }
 
-    void start(RunnerLauncher launcher) {
+    /** Starts the runner: a new process, or the {@code spare} the site claimed for it (sent its {@code LOAD}). */
+    void start(RunnerLauncher launcher, Optional<SpareProcess> spare) {
         startedNanos = System.nanoTime();
+        fromSpare = spare.isPresent();
         try {
-            process = launcher.launch(site, socket);
+            process = fromSpare ? launcher.adopt(site, socket, spare.get()) : launcher.launch(site, socket);
         } catch (IOException | RuntimeException e) {
             state = RunnerState.FAILED;
             ready.completeExceptionally(e);
@@ -229,7 +233,12 @@ public final class RunnerProcess {
         replacing.set(false);
     }
 
-    /** Time from launch to the ready line, or {@code null} while not ready. */
+    /** Whether this runner was a spare runner claimed by the site, rather than started for it. */
+    public boolean fromSpare() {
+        return fromSpare;
+    }
+
+    /** Time from launch (or from the claim of a spare) to the ready line, or {@code null} while not ready. */
     public Duration startupTime() {
         return readyNanos == 0 ? null : Duration.ofNanos(readyNanos - startedNanos);
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -140,8 +141,10 @@ public final class SiteSupervisor implements RunnerDemand {
         LOG.info(() -> "site " + site.name() + ": recycling runner " + runner.index() + " (pid " + runner.pid()
                 + ", " + runner.requests().get() + " requests): " + reason);
         Duration grace = reason.equals("request_timeout") ? Duration.ZERO : parent.drainGrace();
-        if (parent.budget().tryReserve(site.memory())) {
-            startSlot(runner.index(), runner).whenComplete((fresh, failure) -> {
+        // A spare of the site's ceiling brings its own reservation; otherwise the replacement needs room beside the old.
+        Optional<SpareProcess> spare = parent.spares().claim(site);
+        if (spare.isPresent() || parent.budget().tryReserve(site.memory())) {
+            startSlot(runner.index(), runner, spare).whenComplete((fresh, failure) -> {
                 if (failure == null) {
                     drain(runner, grace);
                 } else {
@@ -175,15 +178,22 @@ public final class SiteSupervisor implements RunnerDemand {
         return CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new));
     }
 
+    private CompletableFuture<RunnerProcess> startSlot(int index, RunnerProcess replacing) {
+        return startSlot(index, replacing, Optional.empty());
+    }
+
     /**
      * Starts a runner in slot {@code index}. With {@code replacing} set, the budget was reserved by the caller
-     * and the old runner keeps serving until this one is ready; otherwise the budget is asked for first.
+     * (or came with the claimed {@code spare}) and the old runner keeps serving until this one is ready; otherwise
+     * the supervisor admits the runner first: with a spare of the site's ceiling, whose reservation becomes the
+     * runner's, or with a reservation of its own.
      */
-    private CompletableFuture<RunnerProcess> startSlot(int index, RunnerProcess replacing) {
-        CompletableFuture<Void> admitted = replacing != null
-                ? CompletableFuture.completedFuture(null)
-                : parent.admit(this, site.memory());
-        return admitted.thenCompose(v -> launch(index, replacing)).whenComplete((r, failure) -> {
+    private CompletableFuture<RunnerProcess> startSlot(int index, RunnerProcess replacing,
+                                                       Optional<SpareProcess> spare) {
+        CompletableFuture<Optional<SpareProcess>> admitted = replacing != null
+                ? CompletableFuture.completedFuture(spare)
+                : parent.admitRunner(this);
+        return admitted.thenCompose(s -> launch(index, replacing, s)).whenComplete((r, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause()
                         : failure;
@@ -200,10 +210,11 @@ public final class SiteSupervisor implements RunnerDemand {
         });
     }
 
-    private CompletableFuture<RunnerProcess> launch(int index, RunnerProcess replacing) {
+    private CompletableFuture<RunnerProcess> launch(int index, RunnerProcess replacing, Optional<SpareProcess> spare) {
         RunnerProcess runner;
         synchronized (this) {
             if (state != SiteState.RUNNING) {
+                spare.ifPresent(SparePool::discard);
                 parent.budget().release(site.memory());
                 return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " stopped"));
             }
@@ -214,11 +225,11 @@ public final class SiteSupervisor implements RunnerDemand {
             all.add(runner);
             runner.handled = runner.exited().thenAccept(status -> onExit(runner, replacing, status));
             parent.events().count(site.name(), "start", replacing == null ? "start" : "replace");
-            runner.start(parent.launcher());
+            runner.start(parent.launcher(), spare);
         }
         runner.ready().thenAccept(r -> {
             LOG.info(() -> "site " + site.name() + ": runner " + r.index() + " (pid " + r.pid() + ") ready in "
-                    + seconds(r.startupTime()));
+                    + seconds(r.startupTime()) + (r.fromSpare() ? " (a spare runner, claimed)" : ""));
             lastReadyNanos = System.nanoTime();
             parent.launcher().memoryWatch().onSoftLimit(r.pid(), () -> recycle(r, "memory"));
             listener.runnerReady(r);

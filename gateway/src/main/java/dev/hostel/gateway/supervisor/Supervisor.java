@@ -6,12 +6,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -37,6 +39,7 @@ public final class Supervisor {
         return t;
     });
     private final Set<SiteSupervisor> running = ConcurrentHashMap.newKeySet();
+    private final SparePool spares;
     /** Completed (and replaced) each time a runner gives its memory back. */
     private volatile CompletableFuture<Void> nextRelease = new CompletableFuture<>();
 
@@ -45,7 +48,9 @@ public final class Supervisor {
         this.events = launcher.events();
         this.budget = budget;
         this.drainGrace = drainGrace;
+        this.spares = new SparePool(launcher, budget);
         scheduler.scheduleWithFixedDelay(this::stopIdleSites, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::maintainSpares, 1, 1, TimeUnit.SECONDS);
     }
 
     /** A supervisor for one generation of a site, not started yet; {@code listener} hears about its runners. */
@@ -75,7 +80,30 @@ public final class Supervisor {
         return drainGrace;
     }
 
-    /** Reserves {@code bytes} for a runner of {@code requester}, making room by evicting idle-capable sites. */
+    /** The spare runners waiting for sites that scale to zero. */
+    public SparePool spares() {
+        return spares;
+    }
+
+    /**
+     * Admits one runner of {@code requester}: a ready spare of its ceiling when there is one (its reservation in
+     * the budget becomes the runner's), otherwise a reservation of its own ({@link #admit}).
+     *
+     * @return the claimed spare, or empty when the runner is to be launched afresh; fails with
+     *     {@link BudgetFullException} when there is no room
+     */
+    CompletableFuture<Optional<SpareProcess>> admitRunner(SiteSupervisor requester) {
+        Optional<SpareProcess> spare = spares.claim(requester.site());
+        if (spare.isPresent()) {
+            return CompletableFuture.completedFuture(spare);
+        }
+        return admit(requester, requester.site().memory()).thenApply(v -> Optional.empty());
+    }
+
+    /**
+     * Reserves {@code bytes} for a runner of {@code requester}, making room by giving up a spare runner first, then
+     * by evicting idle-capable sites.
+     */
     CompletableFuture<Void> admit(SiteSupervisor requester, long bytes) {
         return admit(requester, bytes, System.nanoTime() + ADMISSION_WAIT.toNanos());
     }
@@ -88,6 +116,11 @@ public final class Supervisor {
         if (!budget.couldEverFit(bytes)) {
             return CompletableFuture.failedFuture(new BudgetFullException("its ceiling of " + MemoryBudget.mb(bytes)
                     + " exceeds the budget for runners (" + MemoryBudget.mb(budget.forRunners()) + ")"));
+        }
+        // A spare is only a bet on a future cold start: it goes before any site that serves.
+        Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne("site " + requester.site().name());
+        if (spareGone.isPresent()) {
+            return spareGone.get().thenCompose(v -> admit(requester, bytes, deadline));
         }
         SiteSupervisor victim = running.stream()
                 .filter(s -> s != requester && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING)
@@ -123,6 +156,15 @@ public final class Supervisor {
         done.complete(null);
     }
 
+    private void maintainSpares() {
+        try {
+            spares.maintain(running.stream().map(SiteSupervisor::site).toList());
+        } catch (RuntimeException e) {
+            // An exception would cancel the periodic task: log it and try again in a second.
+            LOG.log(Level.WARNING, "spare runners: " + e, e);
+        }
+    }
+
     private void stopIdleSites() {
         long now = System.nanoTime();
         for (SiteSupervisor site : running) {
@@ -138,8 +180,9 @@ public final class Supervisor {
         return supervisor.stop(grace);
     }
 
-    /** Drains and stops every runner, then the scheduler. */
+    /** Kills the spare runners, drains and stops every runner, then the scheduler. */
     public CompletableFuture<Void> stopAll(Duration grace) {
+        spares.close();
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (SiteSupervisor supervisor : List.copyOf(running)) {
             stops.add(stop(supervisor, grace));

@@ -14,6 +14,12 @@ public interface UpstreamExchange {
     /** A piece of the response body; a {@link io.netty.handler.codec.http.LastHttpContent} ends it. */
     void onResponseContent(HttpContent content);
 
+    /**
+     * The end of one read from the runner connection: the moment to flush what was relayed and to ask for more
+     * (if the client keeps up), once per batch rather than once per message.
+     */
+    void onUpstreamReadComplete();
+
     /** The runner connection broke before the response ended. */
     void onUpstreamFailure(Throwable cause);
 }

@@ -44,6 +44,15 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamExchange target = exchange;
+        if (target != null) {
+            target.onUpstreamReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         UpstreamExchange target = exchange;
         exchange = null;

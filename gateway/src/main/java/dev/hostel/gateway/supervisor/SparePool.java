@@ -1,0 +1,254 @@
+package dev.hostel.gateway.supervisor;
+
+import dev.hostel.gateway.config.SiteConfig;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * Pre-started spare runners, so that a site scaled to zero starts in the time its app takes to import rather than
+ * the time a JVM and Jython take to boot (see BENCHMARKS.md, "Cold start").
+ *
+ * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
+ * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
+ * the ceiling, so a spare serves only sites of exactly its ceiling. There is no configuration key: the contract
+ * has none, and the budget decides instead, as follows.
+ *
+ * <p>Budget: a spare is real memory, so it reserves its ceiling in the {@link MemoryBudget} while it waits, and is
+ * started only when that reservation succeeds. It is the first thing given up when a runner needs room
+ * ({@link #giveUpOne}, called by {@link Supervisor} before it evicts any site), and none is started again for
+ * {@link #PAUSE_AFTER_GIVE_UP}, so that the room goes to the runner that needed it. When a site claims a spare
+ * ({@link #claim}), the spare's reservation becomes the site runner's: the caller must not reserve again, and
+ * releases it when that runner exits, as for any runner. The replacement spare starts {@link #REPLACE_AFTER} later,
+ * so that its boot does not compete for CPU with the cold start it just served.
+ *
+ * <p>Sites whose {@code env} sets a variable the JVM or the C library reads only when a process starts
+ * ({@link #JVM_ENVIRONMENT}) are not given spares: a spare's environment was fixed when it started.
+ */
+public final class SparePool implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SparePool.class.getName());
+    /** How long after a claim the replacement waits, so as not to slow the site that was just claimed for. */
+    static final Duration REPLACE_AFTER = Duration.ofSeconds(1);
+    /** How long no spare starts after one was given up for room. */
+    static final Duration PAUSE_AFTER_GIVE_UP = Duration.ofSeconds(10);
+    /** Longest wait before retrying after spares kept failing to start (a broken JVM flag, say). */
+    private static final Duration MAX_FAILURE_PAUSE = Duration.ofSeconds(60);
+    /** Environment variables a spare's already running JVM could not honour. */
+    static final Pattern JVM_ENVIRONMENT = Pattern.compile(
+            "TZ|LANG|LANGUAGE|LC_.*|PATH|CLASSPATH|JAVA_.*|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JYTHON.*|PYTHON.*|LD_.*"
+                    + "|MALLOC_.*");
+
+    private final RunnerLauncher launcher;
+    private final MemoryBudget budget;
+    private final List<SpareProcess> spares = new CopyOnWriteArrayList<>();
+    private final AtomicLong names = new AtomicLong();
+    private long pausedUntilNanos = System.nanoTime();
+    private int failures;
+    private boolean closed;
+
+    SparePool(RunnerLauncher launcher, MemoryBudget budget) {
+        this.launcher = launcher;
+        this.budget = budget;
+    }
+
+    /** Whether a spare can become {@code site}'s runner: nothing in its {@code env} needs a fresh JVM. */
+    static boolean canServe(SiteConfig site) {
+        return site.env().keySet().stream().noneMatch(key -> JVM_ENVIRONMENT.matcher(key).matches());
+    }
+
+    /**
+     * The ceilings that want a spare, the one used by the most on-demand sites first (then the smaller).
+     *
+     * @param sites every site generation the supervisor runs or may start
+     */
+    static List<Long> wanted(Collection<SiteConfig> sites) {
+        Map<Long, Integer> count = new LinkedHashMap<>();
+        for (SiteConfig site : sites) {
+            if (!site.idleTimeout().isZero() && canServe(site)) {
+                count.merge(site.memory(), 1, Integer::sum);
+            }
+        }
+        List<Long> ceilings = new ArrayList<>(count.keySet());
+        ceilings.sort(Comparator.comparing((Long c) -> -count.get(c)).thenComparing(c -> c));
+        return ceilings;
+    }
+
+    /**
+     * Brings the pool in line with {@code sites}: gives up spares of ceilings no site wants any more, and starts
+     * the missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     */
+    synchronized void maintain(Collection<SiteConfig> sites) {
+        if (closed) {
+            return;
+        }
+        List<Long> wanted = wanted(sites);
+        for (SpareProcess spare : spares) {
+            if (!wanted.contains(spare.ceiling())) {
+                LOG.info(() -> spare + ": no site of that ceiling can scale to zero any more; stopping it");
+                retire(spare);
+            }
+        }
+        // The CDS archive and the unpacked Jython home make a spare the runner a site would get: wait for them.
+        if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos < 0) {
+            return;
+        }
+        for (long ceiling : wanted) {
+            if (spares.stream().anyMatch(s -> s.ceiling() == ceiling)) {
+                continue;
+            }
+            if (!budget.tryReserve(ceiling)) {
+                return; // the most wanted ceilings come first; the rest wait for room
+            }
+            start(ceiling);
+        }
+    }
+
+    private void start(long ceiling) {
+        SpareProcess spare;
+        try {
+            spare = launcher.startSpare("_spare-" + names.incrementAndGet(), ceiling);
+        } catch (IOException | RuntimeException e) {
+            budget.release(ceiling);
+            failed("cannot start a spare runner for " + MemoryBudget.mb(ceiling) + " sites: " + e);
+            return;
+        }
+        spares.add(spare);
+        spare.ready().whenComplete((s, failure) -> {
+            if (failure == null) {
+                synchronized (this) {
+                    failures = 0;
+                }
+                LOG.info(() -> spare + " ready in " + String.format("%.2f s", spare.ageSeconds()));
+            }
+        });
+        spare.process().onExit().thenRun(() -> exited(spare));
+    }
+
+    /**
+     * Gives back the reservation and cgroup of a spare that exited unclaimed; an exit the pool did not ask for
+     * means something is wrong (a bad flag, the machine out of memory): back off.
+     */
+    private void exited(SpareProcess spare) {
+        spares.remove(spare);
+        SpareProcess.State before = spare.exited();
+        if (before == SpareProcess.State.CLAIMED) {
+            return; // a site's runner now: its supervisor and the launcher see to the rest
+        }
+        spare.cgroup().ifPresent(RunnerCgroup::remove);
+        budget.release(spare.ceiling());
+        spare.released().complete(null);
+        if (before != SpareProcess.State.STOPPING) {
+            failed(spare + " exited with status " + spare.process().exitValue() + " before a site claimed it (see "
+                    + launcher.sparesLog() + ")");
+        }
+    }
+
+    private synchronized void failed(String message) {
+        failures++;
+        Duration pause = Duration.ofSeconds(1L << Math.min(failures, 6));
+        Duration wait = pause.compareTo(MAX_FAILURE_PAUSE) > 0 ? MAX_FAILURE_PAUSE : pause;
+        pauseFor(wait);
+        LOG.warning(() -> message + "; next spare in " + wait.toSeconds() + " s");
+    }
+
+    private synchronized void pauseFor(Duration d) {
+        long until = System.nanoTime() + d.toNanos();
+        if (until - pausedUntilNanos > 0) {
+            pausedUntilNanos = until;
+        }
+    }
+
+    /**
+     * Takes a ready spare of {@code site}'s ceiling for one of its runners. Its reservation in the budget becomes
+     * that runner's: the caller must not reserve again, must release {@code site.memory()} when the runner exits,
+     * and must {@linkplain #discard discard} the spare if it does not use it.
+     */
+    Optional<SpareProcess> claim(SiteConfig site) {
+        if (!canServe(site)) {
+            return Optional.empty();
+        }
+        for (SpareProcess spare : spares) {
+            if (spare.ceiling() == site.memory() && spare.claim()) {
+                spares.remove(spare);
+                pauseFor(REPLACE_AFTER);
+                LOG.fine(() -> spare + " claimed by site " + site.name());
+                return Optional.of(spare);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Kills a claimed spare that was not used after all; its reservation is the claimer's to release. */
+    static void discard(SpareProcess spare) {
+        spare.process().destroyForcibly();
+        spare.process().onExit().thenRun(() -> spare.cgroup().ifPresent(RunnerCgroup::remove));
+    }
+
+    /**
+     * Gives up one spare (the largest) to make room in the budget for a runner that needs it, and starts none for a
+     * while.
+     *
+     * @return completes once the spare has exited and its reservation is back in the budget; empty when there is
+     *     no spare to give up
+     */
+    Optional<CompletableFuture<Void>> giveUpOne(String forWhom) {
+        SpareProcess victim;
+        synchronized (this) {
+            victim = spares.stream().max(Comparator.comparingLong(SpareProcess::ceiling)).orElse(null);
+            if (victim == null) {
+                return Optional.empty();
+            }
+            pauseFor(PAUSE_AFTER_GIVE_UP);
+        }
+        LOG.info(() -> "budget full (" + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
+                + "): stopping the " + victim + " to start " + forWhom);
+        return Optional.of(retire(victim));
+    }
+
+    /** Stops a spare the pool owns; completes once it has exited and its reservation is released. */
+    private CompletableFuture<Void> retire(SpareProcess spare) {
+        spares.remove(spare);
+        // A site may have claimed it a moment ago: then it is left alone, and freed nothing.
+        return spare.stop() ? spare.released() : CompletableFuture.completedFuture(null);
+    }
+
+    /** The spares that are waiting (starting or ready). */
+    List<SpareProcess> spares() {
+        return List.copyOf(spares);
+    }
+
+    /** The pids of the spares ready for a site, for tests and the benchmark's logs. */
+    public List<Long> readyPids() {
+        return spares.stream().filter(s -> s.state() == SpareProcess.State.READY).map(SpareProcess::pid).toList();
+    }
+
+    /** Kills every spare and waits (a little) for them to exit, so their cgroups can go. */
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> gone = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            for (SpareProcess spare : spares) {
+                gone.add(retire(spare));
+            }
+        }
+        try {
+            CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.fine(() -> "spares still exiting at close: " + e);
+        }
+    }
+}
