@@ -71,8 +71,10 @@ public final class JythonApp {
             }
             addFirst(path, root);
         }
+        List<Path> folders = new java.util.ArrayList<>(pythonPath);
+        folders.add(root);
         PyObject target;
-        try {
+        try (ImportLock ignored = ImportLock.acquire(folders)) {
             target = imp.importName(module, false);
         } catch (Throwable e) {
             throw new AppLoadException("cannot load the WSGI application '" + app + "' of site '" + site
@@ -116,8 +118,8 @@ public final class JythonApp {
         }
     }
 
-    /** Initializes Jython once per JVM and returns its system state. */
-    private static synchronized PySystemState interpreter() {
+    /** Initializes Jython once per JVM and returns its system state; a spare runner calls it before it has a site. */
+    static synchronized PySystemState interpreter() {
         if (initialized == null) {
             Properties overrides = new Properties();
             overrides.setProperty("python.import.site", "false");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The runner process: one site's WSGI application served on a Unix socket for the gateway.
@@ -12,6 +13,7 @@ import java.time.Duration;
  * java [flags] -cp site-runner.jar:lib/* dev.hostel.runner.RunnerMain \
  *     --site NAME --socket /abs/runner.sock --app module.sub:callable --root /abs/site/root \
  *     [--python-path /abs/dir]... [--threads 8]
+ * java [flags] -cp ... dev.hostel.runner.RunnerMain --spare
  * </pre>
  *
  * <p>The contract with the gateway: stdout carries exactly one line, {@code HOSTEL-READY <pid>},
@@ -20,6 +22,9 @@ import java.time.Duration;
  * when the application cannot be loaded (with the module, {@code sys.path}, the traceback and a
  * hint on stderr), 1 when the socket cannot be bound. The runner exits when its parent dies (EOF on
  * stdin: status 0 after closing the server) and drains on SIGTERM (up to {@link #DRAIN_TIMEOUT}).
+ *
+ * <p>With {@code --spare} the runner starts without a site, prints {@code HOSTEL-SPARE <pid>} and waits for the
+ * site on stdin ({@link SpareRunner}); from then on the contract above holds unchanged.
  */
 public final class RunnerMain {
     /** How long SIGTERM lets requests in flight finish. */
@@ -38,11 +43,12 @@ public final class RunnerMain {
     public static void main(String[] args) {
         // The gateway reads stdout for the READY line only: keep every other byte off it.
         PrintStream ready = System.out;
+        SpareRunner spare = SpareRunner.requested(args) ? SpareRunner.install() : null;
         System.setOut(System.err);
 
         RunnerOptions options;
         try {
-            options = RunnerOptions.parse(args);
+            options = spare == null ? RunnerOptions.parse(args) : awaitSite(spare, ready);
         } catch (IllegalArgumentException e) {
             Log.info(e.getMessage() + "\n" + RunnerOptions.USAGE);
             System.exit(EXIT_USAGE);
@@ -59,7 +65,8 @@ public final class RunnerMain {
             return;
         }
 
-        RunnerServer server = new RunnerServer(options.socket(), app, options.threads());
+        RunnerServer server = spare == null ? new RunnerServer(options.socket(), app, options.threads())
+                : new RunnerServer(options.socket(), app, options.threads(), spare.transport(), spare.group());
         try {
             server.start();
         } catch (IOException e) {
@@ -73,6 +80,17 @@ public final class RunnerMain {
         ready.println("HOSTEL-READY " + ProcessHandle.current().pid());
         ready.flush();
         server.awaitStopped();
+    }
+
+    /** A spare: boots, says so, and waits for its site; exits quietly if stdin ends first (the pool gave it up). */
+    private static RunnerOptions awaitSite(SpareRunner spare, PrintStream ready) {
+        spare.prepare(ready);
+        Optional<RunnerOptions> options = spare.awaitLoad(System.in);
+        if (options.isEmpty()) {
+            Log.info("stdin closed before LOAD: spare no longer needed; exiting");
+            System.exit(0);
+        }
+        return options.get();
     }
 
     /**

@@ -87,10 +87,24 @@ public final class RunnerServer {
     }
 
     RunnerServer(Path socket, JythonApp app, int threads, Transport transport) {
+        this(socket, app, threads, transport, null);
+    }
+
+    /**
+     * A server on an event loop made beforehand ({@link #newEventLoopGroup}) by a spare runner, which the server
+     * owns from now on; {@code null} makes one at {@link #start()}.
+     */
+    RunnerServer(Path socket, JythonApp app, int threads, Transport transport, EventLoopGroup group) {
         this.socket = socket;
         this.app = app;
         this.transport = transport;
         this.workers = new Workers(app, threads);
+        this.group = group;
+    }
+
+    /** The one event loop thread of a server on {@code transport}. */
+    static EventLoopGroup newEventLoopGroup(Transport transport) {
+        return new MultiThreadIoEventLoopGroup(1, transport.ioHandler.get());
     }
 
     /**
@@ -107,7 +121,9 @@ public final class RunnerServer {
         }
         try {
             removeStaleSocket();
-            group = new MultiThreadIoEventLoopGroup(1, transport.ioHandler.get());
+            if (group == null) {
+                group = newEventLoopGroup(transport);
+            }
             channels = new DefaultChannelGroup("runner-" + app.site(), GlobalEventExecutor.INSTANCE);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)

@@ -91,6 +91,20 @@ class GatewayEndToEndTest {
     }
 
     @Test
+    void concurrentOneMegabyteDownloadsArriveWhole() throws Exception {
+        List<CompletableFuture<HttpResponse<byte[]>>> downloads = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            downloads.add(hostel.client.sendAsync(hostel.request("hello.localhost", "/download").build(),
+                    HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        for (CompletableFuture<HttpResponse<byte[]>> download : downloads) {
+            HttpResponse<byte[]> response = download.get(60, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode());
+            assertEquals(1024 * 1024, response.body().length);
+        }
+    }
+
+    @Test
     void aChunkedRequestBodyReachesTheApp() throws Exception {
         byte[] body = "a chunked body of unknown length".repeat(1000).getBytes(StandardCharsets.US_ASCII);
         // An InputStream publisher has no length, so HttpClient sends Transfer-Encoding: chunked.

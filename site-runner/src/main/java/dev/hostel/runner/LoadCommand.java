@@ -1,0 +1,106 @@
+package dev.hostel.runner;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The line that turns a spare runner into a site's runner:
+ *
+ * <pre>
+ * LOAD {"site": "blog", "socket": "/abs/blog.0.7.sock", "app": "blog.wsgi:application", "root": "/abs/blog",
+ *       "python_path": ["/abs/lib"], "threads": 8, "env": {"KEY": "value"}, "log": "/abs/logs/blog.log"}
+ * </pre>
+ *
+ * <p>The fields other than {@code env} and {@code log} are the runner's command-line options and are validated by
+ * {@link RunnerOptions#parse} exactly as they would be on a command line, so a spare and a normal start accept
+ * and refuse the same sites.
+ *
+ * @param arguments the equivalent command line of a normal runner
+ * @param env       what the site's {@code env} adds to {@code os.environ}
+ * @param log       the site's log file, where the runner's output goes from now on
+ */
+record LoadCommand(List<String> arguments, Map<String, String> env, Path log) {
+    static final String PREFIX = "LOAD ";
+
+    LoadCommand {
+        arguments = List.copyOf(arguments);
+        env = Map.copyOf(env);
+    }
+
+    /**
+     * Reads a {@code LOAD <json>} line.
+     *
+     * @throws IllegalArgumentException for a line of another shape, bad JSON, or a field of the wrong type
+     */
+    static LoadCommand parse(String line) {
+        if (!line.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("expected 'LOAD {...}', got '" + abbreviate(line) + "'");
+        }
+        if (!(TinyJson.parse(line.substring(PREFIX.length())) instanceof Map<?, ?> fields)) {
+            throw new IllegalArgumentException("LOAD: expected a JSON object");
+        }
+        List<String> arguments = new ArrayList<>();
+        for (String key : List.of("site", "socket", "app", "root")) {
+            arguments.add("--" + key);
+            arguments.add(string(fields, key));
+        }
+        Object pythonPath = fields.get("python_path");
+        if (pythonPath != null) {
+            if (!(pythonPath instanceof List<?> entries)) {
+                throw new IllegalArgumentException("LOAD: python_path: expected a list of strings");
+            }
+            for (Object entry : entries) {
+                if (!(entry instanceof String s)) {
+                    throw new IllegalArgumentException("LOAD: python_path: expected a list of strings");
+                }
+                arguments.add("--python-path");
+                arguments.add(s);
+            }
+        }
+        Object threads = fields.get("threads");
+        if (threads != null) {
+            if (!(threads instanceof Long n)) {
+                throw new IllegalArgumentException("LOAD: threads: expected an integer");
+            }
+            arguments.add("--threads");
+            arguments.add(Long.toString(n));
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        Object environment = fields.get("env");
+        if (environment != null) {
+            if (!(environment instanceof Map<?, ?> entries)) {
+                throw new IllegalArgumentException("LOAD: env: expected an object of strings");
+            }
+            for (Map.Entry<?, ?> e : entries.entrySet()) {
+                if (!(e.getValue() instanceof String value)) {
+                    throw new IllegalArgumentException("LOAD: env: " + e.getKey() + ": expected a string");
+                }
+                env.put((String) e.getKey(), value);
+            }
+        }
+        Path log = Path.of(string(fields, "log"));
+        if (!log.isAbsolute()) {
+            throw new IllegalArgumentException("LOAD: log: must be an absolute path, got '" + log + "'");
+        }
+        return new LoadCommand(arguments, env, log);
+    }
+
+    /** The options, validated as a normal runner's command line would be. */
+    RunnerOptions options() {
+        return RunnerOptions.parse(arguments.toArray(String[]::new));
+    }
+
+    private static String string(Map<?, ?> fields, String key) {
+        if (!(fields.get(key) instanceof String value)) {
+            throw new IllegalArgumentException("LOAD: " + key + ": required, a string");
+        }
+        return value;
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 40 ? line : line.substring(0, 40) + "...";
+    }
+}

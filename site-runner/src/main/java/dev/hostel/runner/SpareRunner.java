@@ -1,0 +1,167 @@
+package dev.hostel.runner;
+
+import io.netty.channel.EventLoopGroup;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.python.core.Py;
+import org.python.core.PyObject;
+import org.python.core.PySystemState;
+import org.python.core.imp;
+
+/**
+ * A runner started before any site needs it ({@code RunnerMain --spare}), so that a site scaled to zero only waits
+ * for its own app to be imported, not for a JVM and Jython to start.
+ *
+ * <p>The protocol with the gateway: the spare boots Jython, imports what every app needs, creates the server's
+ * event loop, then prints {@code HOSTEL-SPARE <pid>} on stdout and reads one line from stdin,
+ * {@code LOAD <json>} ({@link LoadCommand}). From there on it is the site's runner, exactly as if started with
+ * that site's command line: it prints {@code HOSTEL-READY <pid>} once the app is imported and the socket listens,
+ * and end-of-file on stdin means the gateway died. End-of-file before {@code LOAD} means the pool gave the spare
+ * up (or the gateway died): it exits with status 0.
+ *
+ * <p>What {@code LOAD} changes, and what it cannot:
+ * <ul>
+ *   <li>output: {@code System.err} is a {@link SwitchableOutput} from the first line of {@code main}, and Python's
+ *       {@code sys.stdout}/{@code sys.stderr} write to it, so the switch to the site's log moves all of it. What the
+ *       JVM itself writes to file descriptor 2 (its own warnings, a crash report) still goes to the spare pool's
+ *       log, which was the spare's stderr when it started: Java cannot re-open a file descriptor;</li>
+ *   <li>environment: the site's {@code env} is added to {@code os.environ}, which Jython's {@code os.putenv}
+ *       passes on to the C environment and its {@code subprocess} to child processes. The JVM's own environment
+ *       ({@code System.getenv()}) is fixed at start, so a variable the JVM or the C library reads when it starts
+ *       ({@code TZ}, {@code LANG}, {@code JAVA_TOOL_OPTIONS} ...) would not take effect: the gateway does not hand
+ *       such a site to a spare;</li>
+ *   <li>working directory: a normal runner starts in the site's root; Python's {@code os.chdir} to it gives the
+ *       app the same relative paths (Jython keeps its own working directory), Java's stays {@code /}.</li>
+ * </ul>
+ */
+final class SpareRunner {
+    static final String FLAG = "--spare";
+    static final String SPARE_LINE = "HOSTEL-SPARE";
+    /** The LOAD line is a few hundred bytes; a bound keeps a confused writer from filling the heap. */
+    private static final int MAX_LOAD_LINE = 1 << 20;
+
+    private final SwitchableOutput err;
+    private RunnerServer.Transport transport;
+    private EventLoopGroup group;
+
+    private SpareRunner(SwitchableOutput err) {
+        this.err = err;
+    }
+
+    /** Whether the command line asks for a spare. */
+    static boolean requested(String[] args) {
+        return args.length == 1 && FLAG.equals(args[0]);
+    }
+
+    /**
+     * Makes {@code System.err} switchable. Call it first thing in {@code main}: whatever captures
+     * {@code System.err} before (Jython does when it starts) would not follow the switch.
+     */
+    static SpareRunner install() {
+        SwitchableOutput err = new SwitchableOutput(new FileOutputStream(FileDescriptor.err));
+        System.setErr(new PrintStream(err, true, Charset.defaultCharset()));
+        return new SpareRunner(err);
+    }
+
+    /** Boots what does not depend on the site, then tells the gateway on {@code out} that the spare is ready. */
+    void prepare(PrintStream out) {
+        long started = System.nanoTime();
+        PySystemState state = JythonApp.interpreter();
+        Py.setSystemState(state);
+        // What JythonApp.load and the first request import whatever the app is.
+        imp.importName("wsgiref.util", false);
+        transport = RunnerServer.Transport.best();
+        group = RunnerServer.newEventLoopGroup(transport);
+        long pid = ProcessHandle.current().pid();
+        out.println(SPARE_LINE + " " + pid);
+        out.flush();
+        Log.info("spare runner (pid " + pid + ") ready in " + (System.nanoTime() - started) / 1_000_000
+                + " ms after the JVM; waiting for LOAD");
+    }
+
+    /**
+     * Waits for the {@code LOAD} line and applies it: output to the site's log, {@code os.environ}, working
+     * directory.
+     *
+     * @return the site's options, or empty when stdin ended first
+     * @throws IllegalArgumentException when the line is not a valid {@code LOAD}
+     */
+    Optional<RunnerOptions> awaitLoad(InputStream stdin) {
+        Optional<String> line = readLine(stdin);
+        if (line.isEmpty()) {
+            return Optional.empty();
+        }
+        long started = System.nanoTime();
+        LoadCommand load = LoadCommand.parse(line.get());
+        redirectOutput(load.log());
+        RunnerOptions options = load.options();
+        Log.site(options.site());
+        applyEnvironment(load.env(), options.root());
+        Log.info("spare runner (pid " + ProcessHandle.current().pid() + ") claimed for this site; loading "
+                + options.app() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms to adopt it)");
+        return Optional.of(options);
+    }
+
+    RunnerServer.Transport transport() {
+        return transport;
+    }
+
+    /** The event loop created while waiting; the server takes it over (and shuts it down). */
+    EventLoopGroup group() {
+        return group;
+    }
+
+    /** One line, byte by byte: nothing after it may be taken from stdin, which then tells when the gateway dies. */
+    private static Optional<String> readLine(InputStream stdin) {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        try {
+            int b;
+            while ((b = stdin.read()) != '\n') {
+                if (b < 0) {
+                    return Optional.empty();
+                }
+                if (line.size() >= MAX_LOAD_LINE) {
+                    throw new IllegalArgumentException("LOAD line longer than " + MAX_LOAD_LINE + " bytes");
+                }
+                line.write(b);
+            }
+        } catch (IOException e) {
+            Log.info("cannot read stdin (" + e + "); treating the gateway as gone");
+            return Optional.empty();
+        }
+        return Optional.of(line.toString(StandardCharsets.UTF_8));
+    }
+
+    /** From now on every line of this runner, Python's included, is appended to the site's log. */
+    private void redirectOutput(Path log) {
+        try {
+            err.switchTo(new FileOutputStream(log.toFile(), true));
+        } catch (IOException e) {
+            // The spare pool's log keeps the output; the site still runs.
+            Log.info("cannot open the site's log " + log + " (" + e + "); logging here instead");
+        }
+    }
+
+    /** {@code os.environ.update(env)} and {@code os.chdir(root)}, as a runner started for the site would have. */
+    private static void applyEnvironment(Map<String, String> env, Path root) {
+        PyObject os = imp.importName("os", false);
+        PyObject environ = os.__getattr__("environ");
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            environ.__setitem__(Py.newStringOrUnicode(e.getKey()), Py.newStringOrUnicode(e.getValue()));
+        }
+        if (Files.isDirectory(root)) {
+            // A missing root is JythonApp.load's to report, with its hint.
+            os.invoke("chdir", Py.newStringOrUnicode(root.toString()));
+        }
+    }
+}
