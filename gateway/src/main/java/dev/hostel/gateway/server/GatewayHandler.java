@@ -130,11 +130,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (lookup instanceof StaticFiles.Found found) {
-            try {
-                beginLocal(ctx, StaticFileResponder.respond(ctx, request, found.file(), keepAlive, record));
-            } catch (IOException e) {
-                respondLocally(ctx, HttpResponseStatus.NOT_FOUND, !keepAlive);
-            }
+            beginLocal(ctx, StaticFileResponder.respond(ctx, request, found, keepAlive, record));
         } else if (lookup instanceof StaticFiles.Refused refused) {
             respondLocally(ctx, HttpResponseStatus.valueOf(refused.status()), !keepAlive);
         } else {

@@ -15,10 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Date;
 
 /**
@@ -31,17 +28,17 @@ final class StaticFileResponder {
     }
 
     /** Writes the whole response and returns the future of its last write. */
-    static ChannelFuture respond(ChannelHandlerContext ctx, HttpRequest request, Path file, boolean keepAlive,
-                                 RequestRecord record) throws IOException {
-        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-        long length = attrs.size();
-        long mtimeSeconds = attrs.lastModifiedTime().toMillis() / 1000;
-        String etag = "\"" + Long.toHexString(mtimeSeconds) + "-" + Long.toHexString(length) + "\"";
+    static ChannelFuture respond(ChannelHandlerContext ctx, HttpRequest request, StaticFiles.Found found,
+                                 boolean keepAlive, RequestRecord record) {
+        Path file = found.file();
+        long length = found.size();
+        long mtimeSeconds = found.mtimeSeconds();
+        String etag = found.etag();
         HttpHeaders in = request.headers();
 
         if (notModified(in, etag, mtimeSeconds)) {
             record.status(HttpResponseStatus.NOT_MODIFIED.code());
-            ctx.write(head(HttpResponseStatus.NOT_MODIFIED, etag, mtimeSeconds, keepAlive));
+            ctx.write(head(HttpResponseStatus.NOT_MODIFIED, found, keepAlive));
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
 
@@ -53,8 +50,7 @@ final class StaticFileResponder {
         if (range != null && (ifRange == null || ifRange.equals(etag))) {
             long[] span = ByteRange.parse(range, length);
             if (span == ByteRange.UNSATISFIABLE) {
-                HttpResponse response = head(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, etag, mtimeSeconds,
-                        keepAlive);
+                HttpResponse response = head(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, found, keepAlive);
                 response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
                 record.status(response.status().code());
                 HttpUtil.setContentLength(response, 0);
@@ -68,8 +64,8 @@ final class StaticFileResponder {
             }
         }
 
-        HttpResponse response = head(status, etag, mtimeSeconds, keepAlive);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, MediaTypes.of(file.getFileName().toString()));
+        HttpResponse response = head(status, found, keepAlive);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, found.contentType());
         response.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(HttpHeaderNames.CONTENT_RANGE,
@@ -107,11 +103,11 @@ final class StaticFileResponder {
         return false;
     }
 
-    private static HttpResponse head(HttpResponseStatus status, String etag, long mtimeSeconds, boolean keepAlive) {
+    private static HttpResponse head(HttpResponseStatus status, StaticFiles.Found found, boolean keepAlive) {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         response.headers()
-                .set(HttpHeaderNames.ETAG, etag)
-                .set(HttpHeaderNames.LAST_MODIFIED, DateFormatter.format(new Date(mtimeSeconds * 1000)));
+                .set(HttpHeaderNames.ETAG, found.etag())
+                .set(HttpHeaderNames.LAST_MODIFIED, found.lastModified());
         HttpUtil.setKeepAlive(response, keepAlive);
         return response;
     }

@@ -32,7 +32,7 @@ public final class MemoryWatch implements AutoCloseable {
         volatile boolean recycling;
         volatile boolean toldTooSmall;
         volatile long killedAtRss = -1;
-        /** RSS at the first reading, once started: a runner born near its soft limit is not recycled for it. */
+        /** RSS at the first reading once ready: a runner born near its soft limit is not recycled for it. */
         volatile long firstRss = -1;
 
         Watched(String site, int index, Process process, long ceiling) {
@@ -75,12 +75,16 @@ public final class MemoryWatch implements AutoCloseable {
 
     /**
      * What to do when the runner {@code pid} goes over its soft limit: the supervisor's graceful recycle. Without
-     * it, a runner over its soft limit is only logged.
+     * it, a runner over its soft limit is only logged. Called when the runner is ready, which is also when its
+     * growth starts to count: what it takes to import its app is its size, not a leak (a spare runner claimed by a
+     * site was first measured before the app was even imported, and would otherwise be recycled for loading it).
      */
     public void onSoftLimit(long pid, Runnable recycle) {
         Watched w = watched.get(pid);
         if (w != null) {
             w.recycle = recycle;
+            w.firstRss = -1;
+            w.recycling = false;
         }
     }
 

@@ -100,8 +100,8 @@ class StaticFilesTest {
             case "NONE" -> assertNull(lookup);
             case "400", "403" -> assertEquals(new StaticFiles.Refused(Integer.parseInt(expected)), lookup);
             case "404" -> assertEquals(new StaticFiles.NotFound(), lookup);
-            default -> assertEquals(new StaticFiles.Found(dir.resolve("root").resolve(expected).toRealPath()),
-                    lookup);
+            default -> assertEquals(dir.resolve("root").resolve(expected).toRealPath(),
+                    ((StaticFiles.Found) lookup).file());
         }
     }
 
