@@ -44,6 +44,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private boolean awaitingLocalBodyEnd;
     private boolean localResponseDone;
     private boolean keepAlive;
+    /** Between requests: waiting for the next head. */
+    private boolean betweenRequests = true;
+    /** The gateway is shutting down: finish the current response, take no further request. */
+    private boolean draining;
+
+    /** Fired at every connection when the gateway stops: close between requests, or after the current one. */
+    static final Object DRAIN = new Object();
 
     GatewayHandler(SiteResolver sites, RequestObserver observer, RequestHeadTimeoutHandler headTimeout) {
         this.sites = sites;
@@ -81,6 +88,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+        betweenRequests = false;
         record = new RequestRecord(request, clientIp);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
@@ -95,6 +103,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (hosts.size() > 1 || host == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             // RFC 9112 section 3.2: none on HTTP/1.1, or more than one, is a 400
             respondLocally(ctx, HttpResponseStatus.BAD_REQUEST, true);
+            return;
+        }
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            // Not a proxy for tunnels; relayed, a 200 would turn the pooled runner connection into a raw pipe.
+            var response = ErrorResponses.of(HttpResponseStatus.METHOD_NOT_ALLOWED, true);
+            keepAlive = false;
+            record.status(response.status().code());
+            beginLocal(ctx, ctx.writeAndFlush(response));
             return;
         }
         Site site = sites.resolve(host);
@@ -204,8 +220,25 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void nextRequest(ChannelHandlerContext ctx) {
+        if (draining) {
+            ctx.close();
+            return;
+        }
+        betweenRequests = true;
         headTimeout.awaitHead();
         ctx.read();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == DRAIN) {
+            draining = true;
+            if (betweenRequests) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

@@ -72,6 +72,10 @@ public final class GatewayServer {
     /** Stops accepting, gives open connections {@code grace} to finish, then closes them. */
     public void stop(Duration grace) {
         listeners.close().awaitUninterruptibly();
+        // Idle keep-alive connections close now; busy ones after their current response (STYLE habit 9).
+        for (Channel connection : connections) {
+            connection.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN);
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         while (!connections.isEmpty() && System.nanoTime() < deadline) {
             try {

@@ -50,12 +50,15 @@ final class ProxyExchange implements UpstreamExchange {
 
     private UpstreamConnection upstream;
     private ScheduledFuture<?> timeout;
+    /** When either side last made progress (a body piece from the client, a read from the runner). */
+    private long lastProgressNanos;
     private long bodyBytes;
     private boolean requestDone;
     private boolean responseStarted;
     private boolean finished;
     /** An HTTP/1.0 client reads a body without Content-Length until the connection closes. */
     private boolean clientMustClose;
+    private boolean runnerKeepAlive = true;
 
     ProxyExchange(ChannelHandlerContext client, HttpRequest request, RequestRecord record, Site site, int localPort,
                   Completion completion) {
@@ -70,8 +73,9 @@ final class ProxyExchange implements UpstreamExchange {
     }
 
     void start() {
-        long timeoutMillis = site.config().requestTimeout().toMillis();
-        timeout = client.executor().schedule(this::onTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        lastProgressNanos = System.nanoTime();
+        timeout = client.executor().schedule(this::onTimeout, site.config().requestTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
         Future<UpstreamConnection> acquired = site.upstream().acquire(client.channel().eventLoop());
         if (acquired.isDone()) {
             onAcquired(acquired);
@@ -136,6 +140,7 @@ final class ProxyExchange implements UpstreamExchange {
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        lastProgressNanos = System.nanoTime();
         bodyBytes += content.content().readableBytes();
         if (bodyBytes > site.config().maxBody()) {
             content.release();
@@ -153,6 +158,8 @@ final class ProxyExchange implements UpstreamExchange {
         if (finished) {
             return;
         }
+        // A runner that says close (draining, or after a failed response) must not have its connection pooled.
+        runnerKeepAlive = HttpUtil.isKeepAlive(response);
         if (!ForwardedHeaders.toClient(response.headers())) {
             fail(HttpResponseStatus.BAD_GATEWAY, new IllegalStateException("runner sent CR or LF in a header"));
             return;
@@ -167,6 +174,11 @@ final class ProxyExchange implements UpstreamExchange {
             } else {
                 clientMustClose = true;
             }
+        }
+        if (!requestDone) {
+            // The app answered before reading the whole body (a 401, a 413): the rest of the body is never read,
+            // so this connection cannot carry another request.
+            clientMustClose = true;
         }
         HttpUtil.setKeepAlive(response, keepAlive && !clientMustClose);
         if (keepAlive && !clientMustClose && request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -190,7 +202,7 @@ final class ProxyExchange implements UpstreamExchange {
         finished = true;
         timeout.cancel(false);
         boolean reusable = requestDone && keepAlive && !clientMustClose;
-        upstream.release(requestDone);
+        upstream.release(requestDone && runnerKeepAlive);
         client.writeAndFlush(content).addListener(f -> completion.done(client, f.isSuccess() && reusable));
     }
 
@@ -199,6 +211,7 @@ final class ProxyExchange implements UpstreamExchange {
         if (finished) {
             return;
         }
+        lastProgressNanos = System.nanoTime();
         client.flush();
         // Read on only while the client keeps up; otherwise channelWritabilityChanged resumes (onClientWritable).
         if (client.channel().isWritable()) {
@@ -218,13 +231,33 @@ final class ProxyExchange implements UpstreamExchange {
         fail(HttpResponseStatus.BAD_GATEWAY, cause);
     }
 
+    /**
+     * {@code request_timeout} bounds how long the exchange may go without progress, like nginx's
+     * {@code proxy_read_timeout}: a long upload or a long stream that keeps moving is never cut. When it passes,
+     * the side that stalled is the one blamed: a request still waiting for a runner gets 503 (the site is
+     * starting too long), a client that stopped sending its body gets 408, and a runner that stopped answering
+     * gets 504 and is replaced as stuck.
+     */
     private void onTimeout() {
-        if (!finished) {
-            LOG.warning(() -> "site " + site.config().name() + ": " + request.method() + " " + request.uri()
-                    + " took longer than " + site.config().requestTimeout().toSeconds() + " s");
-            if (upstream != null) {
-                site.upstream().stuck(upstream.runner());
-            }
+        if (finished) {
+            return;
+        }
+        long limit = site.config().requestTimeout().toNanos();
+        long idle = System.nanoTime() - lastProgressNanos;
+        if (idle < limit) {
+            timeout = client.executor().schedule(this::onTimeout, limit - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        String what = site.config().name() + ": " + request.method() + " " + request.uri();
+        if (upstream == null) {
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, null);
+        } else if (!requestDone) {
+            LOG.info(() -> "site " + what + ": the client sent no body for " + limit / 1_000_000_000 + " s");
+            fail(HttpResponseStatus.REQUEST_TIMEOUT, null);
+        } else {
+            LOG.warning(() -> "site " + what + ": the runner (pid " + upstream.runner().pid()
+                    + ") answered nothing for " + site.config().requestTimeout().toSeconds() + " s");
+            site.upstream().stuck(upstream.runner());
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, null);
         }
     }

@@ -102,7 +102,7 @@ public final class SiteUpstream implements RunnerListener {
         RunnerProcess runner = pool.runner();
         runner.inFlight().incrementAndGet();
         long served = runner.requests().incrementAndGet();
-        if (served == runner.recycleAfter()) {
+        if (runner.recycleAfter() > 0 && served >= runner.recycleAfter()) {
             demand.replace(runner, "max_requests");
         }
         Future<UpstreamConnection> connection = pool.acquire(loop);

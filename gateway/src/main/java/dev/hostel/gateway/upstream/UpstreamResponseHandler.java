@@ -39,7 +39,20 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             target.onResponseHead(response);
         }
         if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                // A malformed chunk: the decoder discards the rest, so neither the body nor the connection is whole.
+                content.release();
+                exchange = null;
+                ctx.close();
+                target.onUpstreamFailure(content.decoderResult().cause());
+                return;
+            }
             target.onResponseContent(content);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+            exchange = null;
+            ctx.close();
+            target.onUpstreamFailure(new IllegalStateException("runner sent something that is not HTTP: " + msg));
         }
     }
 
