@@ -244,6 +244,9 @@ class GatewayEndToEndTest {
                 "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: hello.localhost\r\n\r\n", 5000)));
         assertEquals(431, RawHttp.status(RawHttp.exchange(hostel.port(),
                 "GET / HTTP/1.1\r\nHost: hello.localhost\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n", 5000)));
+        assertEquals(405, RawHttp.status(RawHttp.exchange(hostel.port(),
+                "CONNECT example.com:443 HTTP/1.1\r\nHost: hello.localhost\r\n\r\n", 5000)),
+                "a tunnel would turn a pooled runner connection into a raw pipe");
         HttpResponse<String> fine = hostel.get("hello.localhost", "/");
         assertEquals("Hello, world!", fine.body(), "the gateway still serves after bad requests");
     }

@@ -143,9 +143,13 @@ class LifecycleEndToEndTest {
     }
 
     static int awaitOk(String host, String path) throws Exception {
+        return awaitOk(hostel, host, path);
+    }
+
+    static int awaitOk(TestHostel on, String host, String path) throws Exception {
         int[] status = {0};
         await(() -> {
-            status[0] = hostel.get(host, path).statusCode();
+            status[0] = on.get(host, path).statusCode();
             return status[0] == 200;
         }, Duration.ofSeconds(60), host + " never answered 200");
         return status[0];

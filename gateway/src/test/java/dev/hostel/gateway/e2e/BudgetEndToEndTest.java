@@ -1,0 +1,68 @@
+package dev.hostel.gateway.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostel.gateway.supervisor.SiteSupervisor;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The memory budget as a user meets it, with real runner JVMs: a site whose ceiling can never fit is refused, a
+ * cold site makes room by stopping the least recently used site that may scale to zero, and where nothing can
+ * make room the request gets 503 with Retry-After.
+ */
+class BudgetEndToEndTest {
+
+    @Test
+    void aColdSiteEvictsTheLeastRecentlyUsedIdleCapableSiteAndAnOversizedSiteIsRefused() throws Exception {
+        // 300 MB less the gateway's 96 MB leaves room for two runners of 96 MB.
+        TestHostel hostel = TestHostel.start("budget = \"300M\"", dir -> {
+            for (String name : new String[] {"alpha", "beta", "gamma"}) {
+                TestHostel.hello(dir, name, "memory = \"96M\"\nidle_timeout = \"10m\"");
+            }
+            TestHostel.hello(dir, "huge", "memory = \"512M\"");
+        });
+        try {
+            assertNull(hostel.hostel.sites().get("huge"), "a site that can never fit must be refused");
+            assertEquals(404, hostel.get("huge.test", "/").statusCode());
+
+            assertEquals(200, hostel.get("alpha.test", "/").statusCode());
+            assertEquals(200, hostel.get("beta.test", "/").statusCode());
+            assertEquals(200, hostel.get("gamma.test", "/").statusCode(), "gamma must make room, not fail");
+
+            SiteSupervisor alpha = hostel.hostel.sites().get("alpha").supervisor();
+            LifecycleEndToEndTest.await(() -> alpha.state() == SiteSupervisor.SiteState.IDLE
+                    && alpha.runners().isEmpty(), Duration.ofSeconds(30), "alpha, the least recently used, stays");
+            assertEquals(SiteSupervisor.SiteState.RUNNING, hostel.hostel.sites().get("beta").supervisor().state());
+            assertEquals(1, hostel.hostel.supervisor().events().get("alpha", "evict", "budget"));
+            assertTrue(hostel.hostel.budget().used() <= hostel.hostel.budget().total());
+
+            assertEquals("Hello, world!", hostel.get("alpha.test", "/").body(), "an evicted site comes back");
+        } finally {
+            hostel.stop();
+        }
+    }
+
+    @Test
+    void aColdSiteThatCannotMakeRoomGets503WithRetryAfter() throws Exception {
+        // 200 MB less the gateway's 96 MB: the always-running site takes all there is.
+        TestHostel hostel = TestHostel.start("budget = \"200M\"", dir -> {
+            TestHostel.hello(dir, "resident", "memory = \"96M\"");
+            TestHostel.hello(dir, "visitor", "memory = \"96M\"\nidle_timeout = \"10m\"");
+        });
+        try {
+            LifecycleEndToEndTest.awaitOk(hostel, "resident.test", "/");
+            HttpResponse<String> response = hostel.get("visitor.test", "/");
+            assertEquals(503, response.statusCode());
+            assertTrue(response.headers().firstValue("retry-after").isPresent());
+            assertEquals(200, hostel.get("resident.test", "/").statusCode(), "the resident site is untouched");
+        } finally {
+            hostel.stop();
+        }
+    }
+}
