@@ -101,7 +101,7 @@ public final class Hostel {
                 LOG.warning(() -> problem + " (site skipped)");
                 continue;
             }
-            sites.put(site);
+            sites.load(site);
             LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app()
                     + (site.idleTimeout().isZero() ? "" : " (starts on demand)"));
         }

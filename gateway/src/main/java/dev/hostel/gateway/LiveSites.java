@@ -75,13 +75,30 @@ public final class LiveSites {
      * Starts serving {@code config}: routed at once when the site is new (its first requests wait for the
      * runners), or, when it replaces a running site, once the new generation is ready.
      */
-    public synchronized CompletableFuture<Change> put(SiteConfig config) {
+    public CompletableFuture<Change> put(SiteConfig config) {
+        return put(config, true);
+    }
+
+    /**
+     * Serves a site found when Hostel starts: like {@link #put}, except that a site that may scale to zero is
+     * only routed, and starts on its first request.
+     */
+    public CompletableFuture<Change> load(SiteConfig config) {
+        return put(config, false);
+    }
+
+    /**
+     * @param startNow whether to start a site that may scale to zero now: a site added or changed while Hostel
+     *                 runs is started at once, so that a broken app is refused while the old version still serves
+     *                 rather than found out by the next visitor; it goes idle again after its {@code idle_timeout}
+     */
+    private synchronized CompletableFuture<Change> put(SiteConfig config, boolean startNow) {
         String problem = budgetProblem(config);
         if (problem != null) {
             return CompletableFuture.failedFuture(new SiteDoesNotFitException(problem));
         }
         Generation old = current.get(config.name());
-        Generation next = launch(config);
+        Generation next = launch(config, startNow);
         if (old == null) {
             current.put(config.name(), next);
             publish();
@@ -149,12 +166,12 @@ public final class LiveSites {
         return (bytes >> 20) + " MB";
     }
 
-    private Generation launch(SiteConfig config) {
+    private Generation launch(SiteConfig config, boolean startNow) {
         SiteUpstream upstream = new SiteUpstream(config.name(), transport, startTimeout, maxQueue);
         SiteSupervisor runners = supervisor.create(config, upstream);
         upstream.demand(runners);
         // A site that may scale to zero starts on its first request, not before.
-        CompletableFuture<Void> ready = runners.canScaleToZero()
+        CompletableFuture<Void> ready = runners.canScaleToZero() && !startNow
                 ? CompletableFuture.completedFuture(null) : runners.start();
         return new Generation(new Site(config, upstream), runners, ready);
     }
@@ -176,6 +193,8 @@ public final class LiveSites {
                             current.put(name, next);
                         }
                         publish();
+                        // Requests queued for the old generation (it was starting) go to the new one.
+                        old.site().upstream().handOver(next.site().upstream());
                     }
                     LOG.info(() -> "site " + name + ": switched to the new generation; draining the old one");
                     supervisor.stop(old.supervisor(), drainGrace);

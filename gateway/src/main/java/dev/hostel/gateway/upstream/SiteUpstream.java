@@ -135,15 +135,23 @@ public final class SiteUpstream implements RunnerListener {
             }
             waiter.timeout.cancel(false);
             RunnerPool chosen = pool;
-            waiter.loop.execute(() -> lend(chosen, waiter.loop).addListener(f -> {
-                if (f.isSuccess()) {
-                    if (!waiter.promise.trySuccess((UpstreamConnection) f.getNow())) {
-                        ((UpstreamConnection) f.getNow()).release(false);
-                    }
-                } else {
-                    waiter.promise.tryFailure(f.cause());
-                }
-            }));
+            waiter.loop.execute(() -> lend(chosen, waiter.loop).addListener(f -> waiter.settle(f)));
+        }
+    }
+
+    /**
+     * Moves the requests waiting here to {@code next}, the upstream of the generation that replaces this one, so
+     * that a reload while the site was starting fails none of them.
+     */
+    public void handOver(SiteUpstream next) {
+        List<Waiter> moved;
+        synchronized (waiting) {
+            moved = List.copyOf(waiting);
+            waiting.clear();
+        }
+        for (Waiter waiter : moved) {
+            waiter.timeout.cancel(false);
+            waiter.loop.execute(() -> next.acquire(waiter.loop).addListener(f -> waiter.settle(f)));
         }
     }
 
@@ -185,6 +193,18 @@ public final class SiteUpstream implements RunnerListener {
         Waiter(EventLoop loop, Promise<UpstreamConnection> promise) {
             this.loop = loop;
             this.promise = promise;
+        }
+
+        /** Completes the waiting request with what {@code acquired} got; a connection nobody wants goes back. */
+        void settle(Future<?> acquired) {
+            if (acquired.isSuccess()) {
+                UpstreamConnection connection = (UpstreamConnection) acquired.getNow();
+                if (!promise.trySuccess(connection)) {
+                    connection.release(false);
+                }
+            } else {
+                promise.tryFailure(acquired.cause());
+            }
         }
     }
 }

@@ -2,9 +2,12 @@ package dev.hostel.gateway.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.LiveSites;
+import dev.hostel.gateway.config.ConfigLoader;
+import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 
@@ -14,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +127,23 @@ class LifecycleEndToEndTest {
         HttpResponse<String> again = hostel.get("lazy.test", "/");
         assertEquals(200, again.statusCode());
         assertEquals("Hello, world!", again.body());
+    }
+
+    @Test
+    void aBrokenChangeToASiteAtRestIsRefusedAndTheOldVersionKeepsServing() throws Exception {
+        String broken = """
+                hosts = ["lazy.test"]
+                app = "no_such_module:application"
+                root = "%s"
+                memory = "96M"
+                idle_timeout = "2s"
+                """.formatted(TestHostel.HOME.resolve("sites/hello"));
+        SiteConfig config = ConfigLoader.parseSite("lazy", broken, null, TestHostel.HOME);
+        assertThrows(ExecutionException.class,
+                () -> hostel.hostel.sites().put(config).get(60, TimeUnit.SECONDS),
+                "a site that scales to zero is still started once to prove the change");
+        HttpResponse<String> still = hostel.get("lazy.test", "/");
+        assertEquals("Hello, world!", still.body(), "the previous version serves on");
     }
 
     private static RunnerProcess onlyRunner(String site) {
