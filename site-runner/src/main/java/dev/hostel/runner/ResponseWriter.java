@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -63,6 +64,8 @@ final class ResponseWriter {
     private long lengthHint = -1;
 
     private boolean headersSent;
+    /** The head, held back to go to the event loop with the first piece of body, in one task. */
+    private HttpResponse pendingHead;
     private boolean ended;
     private boolean bodyAllowed;
     private boolean clientGone;
@@ -156,8 +159,7 @@ final class ResponseWriter {
         // The chunk that completes a Content-Length ends the response: the gateway may send its next
         // request as soon as it has it, so nothing may be written on this connection after it.
         boolean last = sent == contentLength;
-        ChannelFuture written = ctx.writeAndFlush(
-                last ? new DefaultLastHttpContent(bytes) : new DefaultHttpContent(bytes));
+        ChannelFuture written = send(last ? new DefaultLastHttpContent(bytes) : new DefaultHttpContent(bytes));
         if (last) {
             ended(written);
         }
@@ -192,7 +194,26 @@ final class ResponseWriter {
             abort();
             return;
         }
-        ended(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        ended(send(LastHttpContent.EMPTY_LAST_CONTENT));
+    }
+
+    /**
+     * Writes and flushes {@code message} from the worker thread, with the held-back head before it if there is
+     * one: both in a single task for the event loop, since each write from another thread is a task and a
+     * wake-up of its own, and for small responses those hand-offs cost more than the app.
+     */
+    private ChannelFuture send(Object message) {
+        HttpResponse head = pendingHead;
+        if (head == null) {
+            return ctx.writeAndFlush(message);
+        }
+        pendingHead = null;
+        ChannelPromise promise = ctx.newPromise();
+        ctx.executor().execute(() -> {
+            ctx.write(head);
+            ctx.writeAndFlush(message, promise);
+        });
+        return promise;
     }
 
     /** The response is complete on the wire; close after it unless the connection is kept alive. */
@@ -257,7 +278,7 @@ final class ResponseWriter {
         HttpUtil.setKeepAlive(headers, http11 ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0, keepAlive);
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers);
         headersSent = true;
-        ctx.write(response);
+        pendingHead = response;
     }
 
     private void awaitFlushed(ChannelFuture written) {
