@@ -50,9 +50,32 @@ await_ok() {
     return 1
 }
 
-# runner_pid SITE: the pid of the site's runner: a child of our gateway whose command line names the site.
+# runner_pid SITE: the pid of the site's runner: a child of our gateway whose command line names the site, or else
+# the spare runner the site claimed (its command line stays `RunnerMain --spare`), as Hostel's log names it.
 runner_pid() {
-    pgrep -P "$HOSTEL_PID" -f -- "dev.hostel.runner.RunnerMain --site $1 " | head -n1
+    local pid
+    pid=$(pgrep -P "$HOSTEL_PID" -f -- "dev.hostel.runner.RunnerMain --site $1 " | head -n1)
+    if [ -z "$pid" ]; then
+        pid=$(grep -o "site $1: runner [0-9]* (pid [0-9]*) ready in [0-9.]* s (a spare runner" "$WORK/logs/hostel.log" \
+            2>/dev/null | tail -n1 | sed 's/.*(pid \([0-9]*\)).*/\1/')
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then pid=""; fi
+    fi
+    echo "$pid"
+}
+
+# await_spare [SECONDS]: until a spare runner is ready and not yet claimed by a site, at most 60 s.
+await_spare() {
+    local limit=${1:-60} i pid
+    for ((i = 0; i < limit * 10; i++)); do
+        for pid in $(pgrep -P "$HOSTEL_PID" -f -- "dev.hostel.runner.RunnerMain --spare"); do
+            if grep -q "spare runner (pid $pid, [0-9]* MB) ready" "$WORK/logs/hostel.log" 2>/dev/null &&
+                ! grep -q "(pid $pid) ready in [0-9.]* s (a spare runner" "$WORK/logs/hostel.log"; then
+                return 0
+            fi
+        done
+        sleep 0.1
+    done
+    return 1
 }
 
 # kb FIELD PID: a field of /proc/PID/smaps_rollup in kB.

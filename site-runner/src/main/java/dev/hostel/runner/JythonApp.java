@@ -101,6 +101,16 @@ public final class JythonApp {
     }
 
     /**
+     * An application around a callable made in this process rather than imported: a spare runner's warm-up app.
+     */
+    static JythonApp of(String site, PyObject callable) {
+        PySystemState state = interpreter();
+        Py.setSystemState(state);
+        PyObject fileWrapper = imp.importName("wsgiref.util", false).__getattr__("FileWrapper");
+        return new JythonApp(site, state, callable, fileWrapper);
+    }
+
+    /**
      * When the gateway gave an unpacked {@code python.home}, the standard library is read from there, and the
      * {@code jython-standalone.jar/Lib} entry is dropped from {@code sys.path}: importing through it makes
      * Jython index the whole jar, about 24 MB of heap in every runner and 0.2 s of start-up.

@@ -22,8 +22,8 @@ import org.python.core.imp;
  * A runner started before any site needs it ({@code RunnerMain --spare}), so that a site scaled to zero only waits
  * for its own app to be imported, not for a JVM and Jython to start.
  *
- * <p>The protocol with the gateway: the spare boots Jython, imports what every app needs, creates the server's
- * event loop, then prints {@code HOSTEL-SPARE <pid>} on stdout and reads one line from stdin,
+ * <p>The protocol with the gateway: the spare boots Jython, imports what every app needs, rehearses a request
+ * ({@link WarmUp}), creates the server's event loop, then prints {@code HOSTEL-SPARE <pid>} on stdout and reads one line from stdin,
  * {@code LOAD <json>} ({@link LoadCommand}). From there on it is the site's runner, exactly as if started with
  * that site's command line: it prints {@code HOSTEL-READY <pid>} once the app is imported and the socket listens,
  * and end-of-file on stdin means the gateway died. End-of-file before {@code LOAD} means the pool gave the spare
@@ -80,6 +80,7 @@ final class SpareRunner {
         Py.setSystemState(state);
         // What JythonApp.load and the first request import whatever the app is.
         imp.importName("wsgiref.util", false);
+        WarmUp.run(Path.of(System.getProperty("java.io.tmpdir")));
         transport = RunnerServer.Transport.best();
         group = RunnerServer.newEventLoopGroup(transport);
         long pid = ProcessHandle.current().pid();

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -39,6 +40,9 @@ public final class SiteSupervisor implements RunnerDemand {
     private final RunnerListener listener;
     private final RunnerProcess[] slots;
     private final RestartBackoff[] backoffs;
+    /** Slots whose runner is on its way (waiting for budget or launching), so that no slot starts twice. */
+    private final boolean[] starting;
+    private final AtomicBoolean startQueued = new AtomicBoolean();
     private final List<RunnerProcess> all = new CopyOnWriteArrayList<>();
     private volatile SiteState state = SiteState.IDLE;
     private volatile long lastRequestNanos = System.nanoTime();
@@ -51,6 +55,7 @@ public final class SiteSupervisor implements RunnerDemand {
         this.listener = listener;
         this.slots = new RunnerProcess[site.processes()];
         this.backoffs = new RestartBackoff[site.processes()];
+        this.starting = new boolean[site.processes()];
         for (int i = 0; i < backoffs.length; i++) {
             backoffs[i] = new RestartBackoff();
         }
@@ -96,16 +101,29 @@ public final class SiteSupervisor implements RunnerDemand {
      * Starts every runner of the site and returns at once; the future completes when all of them are ready,
      * or fails when the first runner of a slot could not start (budget full, app broken).
      */
-    public synchronized CompletableFuture<Void> start() {
-        if (state == SiteState.STOPPED) {
-            return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " is stopped"));
-        }
-        state = SiteState.RUNNING;
-        lastRequestNanos = System.nanoTime();
+    public CompletableFuture<Void> start() {
+        List<Integer> toStart = new ArrayList<>();
         List<CompletableFuture<RunnerProcess>> ready = new ArrayList<>();
-        for (int i = 0; i < slots.length; i++) {
-            RunnerProcess current = slots[i];
-            ready.add(current != null && current.state().isAlive() ? current.ready() : startSlot(i, null));
+        synchronized (this) {
+            if (state == SiteState.STOPPED) {
+                return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " is stopped"));
+            }
+            state = SiteState.RUNNING;
+            lastRequestNanos = System.nanoTime();
+            for (int i = 0; i < slots.length; i++) {
+                RunnerProcess current = slots[i];
+                if (current != null && (current.state() == RunnerState.STARTING || current.state() == RunnerState.READY)) {
+                    ready.add(current.ready());
+                } else if (!starting[i]) {
+                    // Empty, or still holding a runner that drains after a scale to zero: a new one is needed.
+                    starting[i] = true;
+                    toStart.add(i);
+                }
+            }
+        }
+        // Outside the lock: making room in the budget may stop another site, which takes that site's lock.
+        for (int i : toStart) {
+            ready.add(startSlot(i, null));
         }
         return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new));
     }
@@ -113,19 +131,22 @@ public final class SiteSupervisor implements RunnerDemand {
     @Override
     public void requested() {
         lastRequestNanos = System.nanoTime();
-        if (state == SiteState.IDLE) {
-            synchronized (this) {
+        if (state == SiteState.IDLE && startQueued.compareAndSet(false, true)) {
+            // Starting may stop another site to make room and launches a process: never on the caller's thread,
+            // which is an event loop.
+            parent.scheduler().execute(() -> {
+                startQueued.set(false);
                 if (state == SiteState.IDLE) {
                     LOG.info(() -> "site " + site.name() + ": request for a site at rest; starting it");
                     start();
                 }
-            }
+            });
         }
     }
 
     @Override
     public void replace(RunnerProcess runner, String reason) {
-        recycle(runner, reason);
+        parent.scheduler().execute(() -> recycle(runner, reason));
     }
 
     /**
@@ -140,7 +161,9 @@ public final class SiteSupervisor implements RunnerDemand {
         parent.events().count(site.name(), "recycle", reason);
         LOG.info(() -> "site " + site.name() + ": recycling runner " + runner.index() + " (pid " + runner.pid()
                 + ", " + runner.requests().get() + " requests): " + reason);
-        Duration grace = reason.equals("request_timeout") ? Duration.ZERO : parent.drainGrace();
+        // Even a stuck runner drains with the usual grace: its other requests deserve to finish, and the stuck
+        // one no longer counts in flight (the gateway gave up on it).
+        Duration grace = parent.drainGrace();
         // A spare of the site's ceiling brings its own reservation; otherwise the replacement needs room beside the old.
         Optional<SpareProcess> spare = parent.spares().claim(site);
         if (spare.isPresent() || parent.budget().tryReserve(site.memory())) {
@@ -160,6 +183,23 @@ public final class SiteSupervisor implements RunnerDemand {
     public void recycleAll(String reason) {
         for (RunnerProcess runner : runners()) {
             recycle(runner, reason);
+        }
+    }
+
+    /** Whether every slot has a READY runner: a site still starting is not a candidate for eviction. */
+    boolean isFullyStarted() {
+        for (RunnerProcess runner : slots) {
+            if (runner == null || runner.state() != RunnerState.READY) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Scales the site to zero if it is still idle: checked again under the lock, against a request just in. */
+    synchronized void scaleToZeroIfIdle(long nowNanos, String reason) {
+        if (state == SiteState.RUNNING && isIdle(nowNanos)) {
+            scaleToZero(reason);
         }
     }
 
@@ -197,14 +237,20 @@ public final class SiteSupervisor implements RunnerDemand {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause()
                         : failure;
+                boolean none;
+                synchronized (this) {
+                    starting[index] = false;
+                    none = all.isEmpty();
+                    if (state == SiteState.RUNNING && none) {
+                        state = SiteState.IDLE; // the next request tries again
+                    }
+                }
                 if (cause instanceof BudgetFullException full) {
                     LOG.warning(() -> "site " + site.name() + ": cannot start: " + full.getMessage());
-                    synchronized (this) {
-                        if (state == SiteState.RUNNING && all.isEmpty()) {
-                            state = SiteState.IDLE; // the next request tries again
-                        }
+                    if (none) {
+                        // Only when no runner of the site is left to serve them do the waiting requests fail now.
+                        listener.unavailable(full);
                     }
-                    listener.unavailable(full);
                 }
             }
         });
@@ -213,6 +259,7 @@ public final class SiteSupervisor implements RunnerDemand {
     private CompletableFuture<RunnerProcess> launch(int index, RunnerProcess replacing, Optional<SpareProcess> spare) {
         RunnerProcess runner;
         synchronized (this) {
+            starting[index] = false;
             if (state != SiteState.RUNNING) {
                 spare.ifPresent(SparePool::discard);
                 parent.budget().release(site.memory());

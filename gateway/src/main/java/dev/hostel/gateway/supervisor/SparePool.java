@@ -55,7 +55,8 @@ public final class SparePool implements AutoCloseable {
     private final MemoryBudget budget;
     private final List<SpareProcess> spares = new CopyOnWriteArrayList<>();
     private final AtomicLong names = new AtomicLong();
-    private long pausedUntilNanos = System.nanoTime();
+    /** No spare starts before this {@link System#nanoTime()}; lock-free, since a claim on the request path sets it. */
+    private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
     private int failures;
     private boolean closed;
 
@@ -102,7 +103,7 @@ public final class SparePool implements AutoCloseable {
             }
         }
         // The CDS archive and the unpacked Jython home make a spare the runner a site would get: wait for them.
-        if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos < 0) {
+        if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
             return;
         }
         for (long ceiling : wanted) {
@@ -164,11 +165,9 @@ public final class SparePool implements AutoCloseable {
         LOG.warning(() -> message + "; next spare in " + wait.toSeconds() + " s");
     }
 
-    private synchronized void pauseFor(Duration d) {
+    private void pauseFor(Duration d) {
         long until = System.nanoTime() + d.toNanos();
-        if (until - pausedUntilNanos > 0) {
-            pausedUntilNanos = until;
-        }
+        pausedUntilNanos.accumulateAndGet(until, (current, wanted) -> wanted - current > 0 ? wanted : current);
     }
 
     /**

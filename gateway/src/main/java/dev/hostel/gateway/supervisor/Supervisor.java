@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -20,9 +21,10 @@ import java.util.logging.Logger;
  * Every site's runners: one {@link SiteSupervisor} per site generation (during a reload, the old and the new
  * generation of a site run side by side), the memory budget they share, and the clock that stops idle sites.
  *
- * <p>Admission: a runner starts only once its ceiling is reserved in the budget. When the budget is full, the
- * least recently used site that may scale to zero is stopped (drained first) to make room; when none can be,
- * the start fails with {@link BudgetFullException}, which the waiting requests see as 503.
+ * <p>Admission: a runner starts only once its ceiling is reserved in the budget, or with a spare runner of its
+ * ceiling ({@link SparePool}), whose reservation becomes the runner's. When the budget is full, a spare is given
+ * up first, then the least recently used site that may scale to zero is stopped (drained first) to make room;
+ * when none can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503.
  */
 public final class Supervisor {
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
@@ -41,7 +43,8 @@ public final class Supervisor {
     private final Set<SiteSupervisor> running = ConcurrentHashMap.newKeySet();
     private final SparePool spares;
     /** Completed (and replaced) each time a runner gives its memory back. */
-    private volatile CompletableFuture<Void> nextRelease = new CompletableFuture<>();
+    private final AtomicReference<CompletableFuture<Void>> nextRelease =
+            new AtomicReference<>(new CompletableFuture<>());
 
     public Supervisor(RunnerLauncher launcher, MemoryBudget budget, Duration drainGrace) {
         this.launcher = launcher;
@@ -109,7 +112,7 @@ public final class Supervisor {
     }
 
     private CompletableFuture<Void> admit(SiteSupervisor requester, long bytes, long deadline) {
-        CompletableFuture<Void> released = nextRelease;
+        CompletableFuture<Void> released = nextRelease.get();
         if (budget.tryReserve(bytes)) {
             return CompletableFuture.completedFuture(null);
         }
@@ -122,9 +125,12 @@ public final class Supervisor {
         if (spareGone.isPresent()) {
             return spareGone.get().thenCompose(v -> admit(requester, bytes, deadline));
         }
+        // The least recently used site that may scale to zero, among those fully started (a site still starting
+        // is wanted now, and evicting it would only make two cold starts undo each other); idle ones first.
         SiteSupervisor victim = running.stream()
-                .filter(s -> s != requester && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING)
-                .min(Comparator.comparingInt(SiteSupervisor::inFlight)
+                .filter(s -> s != requester && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING
+                        && s.isFullyStarted())
+                .min(Comparator.comparing((SiteSupervisor s) -> s.inFlight() > 0)
                         .thenComparingLong(SiteSupervisor::lastRequestNanos))
                 .orElse(null);
         if (victim != null) {
@@ -140,7 +146,8 @@ public final class Supervisor {
         long left = deadline - System.nanoTime();
         if (draining && left > 0) {
             // Memory is about to come back (a recycle or a stop is draining): wait for it rather than refuse.
-            return released.orTimeout(left, TimeUnit.NANOSECONDS)
+            // A copy: orTimeout must not complete the shared future exceptionally for every other waiter.
+            return released.copy().orTimeout(left, TimeUnit.NANOSECONDS)
                     .handle((v, e) -> null)
                     .thenCompose(v -> admit(requester, bytes, deadline));
         }
@@ -151,9 +158,7 @@ public final class Supervisor {
 
     /** Called after a runner's memory went back to the budget: wakes the starts waiting for it. */
     void released() {
-        CompletableFuture<Void> done = nextRelease;
-        nextRelease = new CompletableFuture<>();
-        done.complete(null);
+        nextRelease.getAndSet(new CompletableFuture<>()).complete(null);
     }
 
     private void maintainSpares() {
@@ -168,8 +173,13 @@ public final class Supervisor {
     private void stopIdleSites() {
         long now = System.nanoTime();
         for (SiteSupervisor site : running) {
-            if (site.canScaleToZero() && site.state() == SiteSupervisor.SiteState.RUNNING && site.isIdle(now)) {
-                site.scaleToZero("idle for " + site.site().idleTimeout().toSeconds() + " s");
+            try {
+                if (site.canScaleToZero()) {
+                    site.scaleToZeroIfIdle(now, "idle for " + site.site().idleTimeout().toSeconds() + " s");
+                }
+            } catch (RuntimeException e) {
+                // One site's failure must not end scale to zero for all: a periodic task dies on an exception.
+                LOG.log(java.util.logging.Level.WARNING, "site " + site.site().name() + ": idle check failed", e);
             }
         }
     }

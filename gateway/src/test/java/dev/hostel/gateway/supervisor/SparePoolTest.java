@@ -1,0 +1,50 @@
+package dev.hostel.gateway.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostel.gateway.config.ConfigLoader;
+import dev.hostel.gateway.config.SiteConfig;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** Which ceilings get a spare runner, in which order, and which sites a spare can serve. */
+class SparePoolTest {
+    private static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
+    private static final long MB = 1L << 20;
+
+    private static SiteConfig site(String name, String extra) {
+        return ConfigLoader.parseSite(name, """
+                hosts = ["%s.test"]
+                app = "hello:application"
+                root = "sites/hello"
+                %s
+                """.formatted(name, extra), Path.of("/etc/hostel/sites.d/" + name + ".toml"), HOME);
+    }
+
+    @Test
+    void onlySitesThatScaleToZeroWantASpareTheMostCommonCeilingFirst() {
+        List<SiteConfig> sites = List.of(
+                site("always", "memory = \"64M\""),
+                site("a", "memory = \"256M\"\nidle_timeout = \"5m\""),
+                site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
+                site("c", "memory = \"96M\"\nidle_timeout = \"1m\""),
+                site("d", "memory = \"128M\"\nidle_timeout = \"1m\""));
+        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), SparePool.wanted(sites),
+                "96M twice, then the others smallest first; the always-on site's 64M not at all");
+        assertEquals(List.of(), SparePool.wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+    }
+
+    @Test
+    void aSpareCannotServeASiteWhoseEnvOnlyANewProcessReads() {
+        assertTrue(SparePool.canServe(site("plain", "env = { DJANGO_SETTINGS_MODULE = \"x.settings\" }")));
+        for (String key : List.of("TZ", "LANG", "LC_ALL", "PATH", "JAVA_TOOL_OPTIONS", "LD_PRELOAD", "PYTHONPATH")) {
+            assertFalse(SparePool.canServe(site("special", "env = { " + key + " = \"x\" }")), key);
+        }
+        assertEquals(List.of(), SparePool.wanted(List.of(site("tz", "idle_timeout = \"1m\"\nenv = { TZ = \"UTC\" }"))));
+    }
+}
