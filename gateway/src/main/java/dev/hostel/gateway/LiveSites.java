@@ -116,8 +116,7 @@ public final class LiveSites {
         if (old == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no site " + name));
         }
-        old.supervisor().recycleAll("reload");
-        return CompletableFuture.completedFuture(null);
+        return old.supervisor().recycleAll("reload");
     }
 
     /** Stops routing to a site, then drains and stops its runners. */

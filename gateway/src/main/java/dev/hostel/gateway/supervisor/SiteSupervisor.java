@@ -154,9 +154,9 @@ public final class SiteSupervisor implements RunnerDemand {
      * the old one drains. If the budget has no room for both, the old one drains first. If the replacement
      * fails to start while the old runner still serves, the old one stays.
      */
-    public void recycle(RunnerProcess runner, String reason) {
+    public CompletableFuture<Void> recycle(RunnerProcess runner, String reason) {
         if (state != SiteState.RUNNING || !runner.state().isAlive() || !runner.claimReplacement()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         parent.events().count(site.name(), "recycle", reason);
         LOG.info(() -> "site " + site.name() + ": recycling runner " + runner.index() + " (pid " + runner.pid()
@@ -167,23 +167,23 @@ public final class SiteSupervisor implements RunnerDemand {
         // A spare of the site's ceiling brings its own reservation; otherwise the replacement needs room beside the old.
         Optional<SpareProcess> spare = parent.spares().claim(site);
         if (spare.isPresent() || parent.budget().tryReserve(site.memory())) {
-            startSlot(runner.index(), runner, spare).whenComplete((fresh, failure) -> {
+            return startSlot(runner.index(), runner, spare).whenComplete((fresh, failure) -> {
                 if (failure == null) {
                     drain(runner, grace);
                 } else {
                     runner.releaseReplacement();
                 }
-            });
-        } else {
-            drain(runner, grace).thenRun(() -> startSlot(runner.index(), null));
+            }).thenApply(fresh -> null);
         }
+        return drain(runner, grace).thenCompose(v -> startSlot(runner.index(), null)).thenApply(fresh -> null);
     }
 
-    /** Recycles every runner: how a reload of unchanged configuration (its code changed on disk) is done. */
-    public void recycleAll(String reason) {
+    public CompletableFuture<Void> recycleAll(String reason) {
+        List<CompletableFuture<Void>> replaced = new ArrayList<>();
         for (RunnerProcess runner : runners()) {
-            recycle(runner, reason);
+            replaced.add(recycle(runner, reason));
         }
+        return CompletableFuture.allOf(replaced.toArray(CompletableFuture[]::new));
     }
 
     /** Whether every slot has a READY runner: a site still starting is not a candidate for eviction. */
