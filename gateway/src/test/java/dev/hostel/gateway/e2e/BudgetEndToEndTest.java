@@ -20,8 +20,8 @@ class BudgetEndToEndTest {
 
     @Test
     void aColdSiteEvictsTheLeastRecentlyUsedIdleCapableSiteAndAnOversizedSiteIsRefused() throws Exception {
-        // 300 MB less the gateway's 96 MB leaves room for two runners of 96 MB.
-        TestHostel hostel = TestHostel.start("budget = \"300M\"", dir -> {
+        // 330 MB less the gateway's 128 MB leaves room for two runners of 96 MB, not three.
+        TestHostel hostel = TestHostel.start("budget = \"330M\"", dir -> {
             for (String name : new String[] {"alpha", "beta", "gamma"}) {
                 TestHostel.hello(dir, name, "memory = \"96M\"\nidle_timeout = \"10m\"");
             }
@@ -50,8 +50,8 @@ class BudgetEndToEndTest {
 
     @Test
     void aColdSiteThatCannotMakeRoomGets503WithRetryAfter() throws Exception {
-        // 200 MB less the gateway's 96 MB: the always-running site takes all there is.
-        TestHostel hostel = TestHostel.start("budget = \"200M\"", dir -> {
+        // 230 MB less the gateway's 128 MB: the always-running site takes nearly all there is.
+        TestHostel hostel = TestHostel.start("budget = \"230M\"", dir -> {
             TestHostel.hello(dir, "resident", "memory = \"96M\"");
             TestHostel.hello(dir, "visitor", "memory = \"96M\"\nidle_timeout = \"10m\"");
         });

@@ -40,7 +40,7 @@ class SpareRunnerEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         // 96 MB of gateway allowance + 256 MB for runners.
-        hostel = TestHostel.start("budget = \"352M\"", dir -> {
+        hostel = TestHostel.start("budget = \"384M\"", dir -> {
             TestHostel.site(dir, "ondemand", "ondemand.test", "app:application", APP,
                     "memory = \"96M\"\nidle_timeout = \"60s\"\nenv = { SPARE_X = \"from the site file\" }");
             TestHostel.site(dir, "pinned", "pinned.test", "app:application", APP,
@@ -93,7 +93,7 @@ class SpareRunnerEndToEndTest {
     void aFullBudgetGivesUpTheSpareBeforeEvictingASite() throws Exception {
         long sparePid = pool().readyPids().get(0);
         long ondemandPid = site("ondemand").runners().get(0).pid();
-        assertEquals(288L << 20, hostel.hostel.budget().used(), "gateway + site + spare: 64 MB left, not a runner's");
+        assertEquals(320L << 20, hostel.hostel.budget().used(), "gateway + site + spare: 64 MB left, not a runner's");
 
         HttpResponse<String> response = hostel.get("pinned.test", "/");
         assertEquals(200, response.statusCode());
