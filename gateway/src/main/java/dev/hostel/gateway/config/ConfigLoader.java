@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -114,14 +113,14 @@ public final class ConfigLoader {
                         .orElse(d.budget());
 
         Path prefix =
-                f.string("prefix").flatMap(p -> path(f, "prefix", conf, p)).orElse(d.prefix());
+                f.string("prefix").flatMap(p -> SiteParser.path(f, "prefix", conf, p)).orElse(d.prefix());
         if (f.has("prefix") && !Files.isDirectory(prefix)) {
             f.error("prefix", prefix + " is not a directory");
         }
 
         Path sitesDir =
                 f.string("sites_dir")
-                        .flatMap(p -> path(f, "sites_dir", conf, p))
+                        .flatMap(p -> SiteParser.path(f, "sites_dir", conf, p))
                         .orElse(d.sitesDir());
         if (f.has("sites_dir") && !Files.isDirectory(sitesDir)) {
             f.error("sites_dir", sitesDir + " is not a directory");
@@ -129,7 +128,7 @@ public final class ConfigLoader {
 
         Path adminSocket =
                 f.string("admin_socket")
-                        .flatMap(p -> path(f, "admin_socket", prefix, p))
+                        .flatMap(p -> SiteParser.path(f, "admin_socket", prefix, p))
                         .orElse(prefix.resolve(HostelConfig.DEFAULT_ADMIN_SOCKET).normalize());
         int socketBytes = adminSocket.toString().getBytes(StandardCharsets.UTF_8).length;
         if (socketBytes > MAX_SOCKET_PATH) {
@@ -153,7 +152,7 @@ public final class ConfigLoader {
 
         Path logDir =
                 f.string("log_dir")
-                        .flatMap(p -> path(f, "log_dir", prefix, p))
+                        .flatMap(p -> SiteParser.path(f, "log_dir", prefix, p))
                         .orElse(prefix.resolve(HostelConfig.DEFAULT_LOG_DIR).normalize());
 
         if (!errors.isEmpty()) {
@@ -172,18 +171,6 @@ public final class ConfigLoader {
         }
     }
 
-    private static Optional<Path> path(Fields f, String key, Path base, String value) {
-        if (value.isBlank()) {
-            f.error(key, "an empty path");
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(base.resolve(value).toAbsolutePath().normalize());
-        } catch (InvalidPathException e) {
-            f.error(key, Units.quote(value) + " is not a valid path: " + e.getReason());
-            return Optional.empty();
-        }
-    }
 
     /**
      * Parses and validates one site file's text. This is what {@link #loadSites} does for each

@@ -191,7 +191,8 @@ final class SiteParser {
         return hosts;
     }
 
-    private static Optional<Path> path(Fields f, String key, Path base, String value) {
+    /** {@code value} resolved against {@code base}, or an error for {@code key} when it is not a usable path. */
+    static Optional<Path> path(Fields f, String key, Path base, String value) {
         if (value.isBlank()) {
             f.error(key, "an empty path");
             return Optional.empty();

@@ -144,12 +144,7 @@ public final class SiteUpstream implements RunnerListener {
      * that a reload while the site was starting fails none of them.
      */
     public void handOver(SiteUpstream next) {
-        List<Waiter> moved;
-        synchronized (waiting) {
-            moved = List.copyOf(waiting);
-            waiting.clear();
-        }
-        for (Waiter waiter : moved) {
+        for (Waiter waiter : takeWaiters()) {
             waiter.timeout.cancel(false);
             waiter.loop.execute(() -> next.acquire(waiter.loop).addListener(f -> waiter.settle(f)));
         }
@@ -162,12 +157,7 @@ public final class SiteUpstream implements RunnerListener {
 
     @Override
     public void unavailable(Exception cause) {
-        List<Waiter> failed;
-        synchronized (waiting) {
-            failed = List.copyOf(waiting);
-            waiting.clear();
-        }
-        for (Waiter waiter : failed) {
+        for (Waiter waiter : takeWaiters()) {
             waiter.timeout.cancel(false);
             // A broken app is the gateway's 502; anything else (the budget is full) is a 503 worth retrying.
             waiter.promise.tryFailure(cause instanceof IOException ? cause
@@ -182,6 +172,15 @@ public final class SiteUpstream implements RunnerListener {
                 pools.remove(pool);
                 pool.close();
             }
+        }
+    }
+
+    /** Every request waiting for a runner, taken out of the queue. */
+    private List<Waiter> takeWaiters() {
+        synchronized (waiting) {
+            List<Waiter> taken = List.copyOf(waiting);
+            waiting.clear();
+            return taken;
         }
     }
 
