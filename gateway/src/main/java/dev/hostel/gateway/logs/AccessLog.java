@@ -42,6 +42,8 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
 
     private final Path dir;
     private final CombinedLogFormat format;
+    /** How long the writer lets records gather between batches while traffic flows. */
+    private static final long BATCH_PAUSE_MILLIS = 20;
     private final BlockingQueue<RequestRecord> queue;
     private final Map<String, Writer> files = new HashMap<>();
     /** Sites whose file could not be opened, so that the gateway log says so once, not once per batch. */
@@ -85,14 +87,19 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         List<RequestRecord> batch = new ArrayList<>(BATCH);
         while (!closed || !queue.isEmpty()) {
             try {
-                RequestRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                if (queue.drainTo(batch, BATCH) == 0) {
+                    // Idle: block until a record comes. Under traffic the loop below never blocks on the queue,
+                    // so that offering a record does not wake this thread (an unpark, a system call) per request.
+                    RequestRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, BATCH - 1);
                 }
-                batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
                 write(batch);
                 batch.clear();
+                Thread.sleep(BATCH_PAUSE_MILLIS);
             } catch (InterruptedException e) {
                 closed = true;
             }

@@ -13,10 +13,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,6 +40,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     /** What the access log and the metrics will hear about the current request. */
     private RequestRecord record;
+    /** The connection's one timer for {@code request_timeout}, and when it fires. */
+    private ScheduledFuture<?> exchangeTimer;
+    private long exchangeTimerDeadline;
     /** The request being proxied, or {@code null}. */
     private ProxyExchange exchange;
     /** Set while a locally answered request's (empty) body has not been read to its end. */
@@ -130,6 +135,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = new ProxyExchange(ctx, request, record, site, localPort, this::exchangeDone);
         exchange.start();
+        armExchangeTimer(ctx, site.config().requestTimeout().toNanos());
     }
 
     private void serveStatic(ChannelHandlerContext ctx, HttpRequest request, StaticFiles.Lookup lookup,
@@ -203,6 +209,34 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Makes sure the connection's timer fires within {@code inNanos}. One timer per connection, re-armed lazily
+     * (as Netty's {@code IdleStateHandler} does): scheduling and cancelling a task for every request of a
+     * keep-alive connection would cost more than most of the request.
+     */
+    private void armExchangeTimer(ChannelHandlerContext ctx, long inNanos) {
+        long deadline = System.nanoTime() + inNanos;
+        if (exchangeTimer != null && !exchangeTimer.isDone() && exchangeTimerDeadline - deadline <= 0) {
+            return;
+        }
+        if (exchangeTimer != null) {
+            exchangeTimer.cancel(false);
+        }
+        exchangeTimerDeadline = deadline;
+        exchangeTimer = ctx.executor().schedule(() -> checkExchange(ctx), inNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkExchange(ChannelHandlerContext ctx) {
+        exchangeTimer = null;
+        ProxyExchange current = exchange;
+        if (current != null) {
+            long next = current.checkTimeout();
+            if (next > 0) {
+                armExchangeTimer(ctx, next);
+            }
+        }
+    }
+
     private void completed(RequestRecord answered) {
         answered.end();
         observer.completed(answered);
@@ -251,6 +285,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchangeTimer != null) {
+            exchangeTimer.cancel(false);
+        }
         if (exchange != null) {
             exchange.onClientGone();
             exchange = null;

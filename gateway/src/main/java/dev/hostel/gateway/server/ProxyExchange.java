@@ -18,9 +18,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -49,7 +47,6 @@ final class ProxyExchange implements UpstreamExchange {
     private final boolean keepAlive;
 
     private UpstreamConnection upstream;
-    private ScheduledFuture<?> timeout;
     /** When either side last made progress (a body piece from the client, a read from the runner). */
     private long lastProgressNanos;
     private long bodyBytes;
@@ -74,8 +71,6 @@ final class ProxyExchange implements UpstreamExchange {
 
     void start() {
         lastProgressNanos = System.nanoTime();
-        timeout = client.executor().schedule(this::onTimeout, site.config().requestTimeout().toNanos(),
-                TimeUnit.NANOSECONDS);
         Future<UpstreamConnection> acquired = site.upstream().acquire(client.channel().eventLoop());
         if (acquired.isDone()) {
             onAcquired(acquired);
@@ -200,7 +195,6 @@ final class ProxyExchange implements UpstreamExchange {
             return;
         }
         finished = true;
-        timeout.cancel(false);
         boolean reusable = requestDone && keepAlive && !clientMustClose;
         upstream.release(requestDone && runnerKeepAlive);
         client.writeAndFlush(content).addListener(f -> completion.done(client, f.isSuccess() && reusable));
@@ -236,17 +230,19 @@ final class ProxyExchange implements UpstreamExchange {
      * {@code proxy_read_timeout}: a long upload or a long stream that keeps moving is never cut. When it passes,
      * the side that stalled is the one blamed: a request still waiting for a runner gets 503 (the site is
      * starting too long), a client that stopped sending its body gets 408, and a runner that stopped answering
-     * gets 504 and is replaced as stuck.
+     * gets 504 and is replaced as stuck. Called by the connection's timer ({@link GatewayHandler}), which
+     * is armed once per connection rather than per request.
+     *
+     * @return how long until the exchange should be checked again, or -1 when it is over
      */
-    private void onTimeout() {
+    long checkTimeout() {
         if (finished) {
-            return;
+            return -1;
         }
         long limit = site.config().requestTimeout().toNanos();
         long idle = System.nanoTime() - lastProgressNanos;
         if (idle < limit) {
-            timeout = client.executor().schedule(this::onTimeout, limit - idle, TimeUnit.NANOSECONDS);
-            return;
+            return limit - idle;
         }
         String what = site.config().name() + ": " + request.method() + " " + request.uri();
         if (upstream == null) {
@@ -260,13 +256,13 @@ final class ProxyExchange implements UpstreamExchange {
             site.upstream().stuck(upstream.runner());
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, null);
         }
+        return -1;
     }
 
     /** The client went away: let go of the runner connection, which tells the runner to stop too. */
     void onClientGone() {
         if (!finished) {
             finished = true;
-            timeout.cancel(false);
             if (upstream != null) {
                 upstream.release(false);
             }
@@ -282,9 +278,6 @@ final class ProxyExchange implements UpstreamExchange {
             return;
         }
         finished = true;
-        if (timeout != null) {
-            timeout.cancel(false);
-        }
         if (cause != null && status.code() >= 500) {
             LOG.log(Level.FINE, "site " + site.config().name() + ": " + status + " for " + request.uri(), cause);
         }
