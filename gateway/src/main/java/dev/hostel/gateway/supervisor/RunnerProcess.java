@@ -109,17 +109,20 @@ public final class RunnerProcess {
 
     private void markReady() {
         readyNanos = System.nanoTime();
-        if (state == RunnerState.STARTING) {
-            state = RunnerState.READY;
+        // Transitions are checked and made under the lock: a drain that began while the runner was starting
+        // must not be undone by its ready line.
+        synchronized (this) {
+            if (state == RunnerState.STARTING) {
+                state = RunnerState.READY;
+            }
         }
         ready.complete(this);
     }
 
     private void onExit(int status) {
-        if (state != RunnerState.DRAINING && state != RunnerState.STOPPED) {
-            state = RunnerState.FAILED;
-        } else {
-            state = RunnerState.STOPPED;
+        synchronized (this) {
+            state = state == RunnerState.DRAINING || state == RunnerState.STOPPED
+                    ? RunnerState.STOPPED : RunnerState.FAILED;
         }
         ready.completeExceptionally(new IllegalStateException(
                 "runner of site " + site.name() + " exited with status " + status + " before it was ready"));
@@ -131,10 +134,12 @@ public final class RunnerProcess {
      * (SIGTERM) and kills it if it has not exited within a few more seconds.
      */
     CompletableFuture<Integer> drainAndStop(Duration grace) {
-        if (!state.isAlive()) {
-            return exited;
+        synchronized (this) {
+            if (!state.isAlive()) {
+                return exited;
+            }
+            state = RunnerState.DRAINING;
         }
-        state = RunnerState.DRAINING;
         long deadline = System.nanoTime() + grace.toNanos();
         CompletableFuture.runAsync(() -> {
             // A request may have picked this runner just before it was marked DRAINING and not yet counted
