@@ -49,6 +49,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private boolean awaitingLocalBodyEnd;
     private boolean localResponseDone;
     private boolean keepAlive;
+    /** Whether the current request's end ({@code LastHttpContent}) has been read. */
+    private boolean requestEndSeen;
     /** Between requests: waiting for the next head. */
     private boolean betweenRequests = true;
     /** The gateway is shutting down: finish the current response, take no further request. */
@@ -82,6 +84,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             onRequest(ctx, request);
         }
         if (msg instanceof HttpContent content) {
+            if (content instanceof LastHttpContent) {
+                requestEndSeen = true;
+            }
             if (exchange != null) {
                 exchange.onRequestContent(content);
             } else {
@@ -94,6 +99,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
         betweenRequests = false;
+        requestEndSeen = false;
         record = new RequestRecord(request, clientIp);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
@@ -246,10 +252,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private void exchangeDone(ChannelHandlerContext ctx, boolean reusable) {
         exchange = null;
         completed(record);
-        if (reusable && keepAlive) {
+        if (!reusable || !keepAlive) {
+            ctx.close();
+        } else if (requestEndSeen) {
             nextRequest(ctx);
         } else {
-            ctx.close();
+            // Answered before the request's (empty) end was read, e.g. 503 while no runner was ready: skip it.
+            awaitingLocalBodyEnd = true;
+            localResponseDone = true;
+            ctx.read();
         }
     }
 

@@ -289,7 +289,9 @@ final class ProxyExchange implements UpstreamExchange {
             return;
         }
         // The rest of the request body was not read, so the connection cannot carry another request.
-        boolean reusable = requestDone && keepAlive;
+        // A request without a body leaves only its (empty) end unread, which the connection can still skip.
+        boolean bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+        boolean reusable = (requestDone || bodyless) && keepAlive;
         record.status(status.code());
         client.writeAndFlush(ErrorResponses.of(status, !reusable))
                 .addListener(f -> completion.done(client, f.isSuccess() && reusable));

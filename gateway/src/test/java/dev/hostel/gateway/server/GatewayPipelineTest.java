@@ -441,4 +441,15 @@ class GatewayPipelineTest {
         assertEquals(503, answered.get(0).status());
         assertEquals("site", answered.get(0).site());
     }
+
+    @Test
+    void aKeepAliveConnectionServesOnAfterA503ForABodylessRequest() {
+        client.send(get("site.test", "/app"));
+        client.advance(1100, TimeUnit.MILLISECONDS);
+        assertEquals(503, client.response().status());
+        assertTrue(client.isOpen(), "a GET leaves nothing unread: the connection stays");
+        client.send(get("nobody.test", "/"));
+        assertEquals(404, client.response().status());
+        assertTrue(client.isOpen());
+    }
 }
