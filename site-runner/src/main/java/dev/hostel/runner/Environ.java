@@ -50,7 +50,20 @@ final class Environ {
     private static final PyString EMPTY = Py.EmptyString;
     private static final String LOCAL_ADDR = "127.0.0.1";
 
-    private final PyDictionary environ = new PyDictionary();
+    /**
+     * The environ keys of the headers nearly every request carries, made once: building a key (upper-casing
+     * the name into a new string, then a Python {@code str}) was a fair part of the cost of an environ.
+     * Keyed by the header name as clients and the gateway spell it, and in lower case.
+     */
+    private static final Map<String, PyString> COMMON_HEADER_KEYS = commonHeaderKeys(
+            "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Accept-Charset", "Connection",
+            "Cookie", "Referer", "Origin", "Content-Type", "Content-Length", "Cache-Control", "Pragma",
+            "Authorization", "If-None-Match", "If-Modified-Since", "Upgrade-Insecure-Requests", "DNT",
+            "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "X-Requested-With",
+            "X-Real-IP", "Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest", "Sec-Fetch-User", "Expect");
+
+    /** Room for the usual 20-40 entries, so that the dict does not grow (and rehash) while it is filled. */
+    private final PyDictionary environ = new PyDictionary(PyDictionary.TYPE, 64);
     private final HttpRequest request;
     private final HttpHeaders headers;
 
@@ -134,19 +147,32 @@ final class Environ {
 
     /** CONTENT_TYPE, CONTENT_LENGTH and HTTP_*: repeated headers joined with ", ", cookies with "; ". */
     private void addHeaders() {
-        Map<String, String> values = new LinkedHashMap<>();
+        Map<PyString, String> values = new LinkedHashMap<>();
         for (Map.Entry<String, String> header : headers) {
             String name = header.getKey();
             if (name.indexOf('_') >= 0) {
                 continue;
             }
-            String key = envKey(name);
-            String separator = key.equals("HTTP_COOKIE") ? "; " : ", ";
+            PyString key = COMMON_HEADER_KEYS.get(name);
+            if (key == null) {
+                key = key(envKey(name));
+            }
+            String separator = key.getString().equals("HTTP_COOKIE") ? "; " : ", ";
             values.merge(key, header.getValue(), (a, b) -> a + separator + b);
         }
-        for (Map.Entry<String, String> value : values.entrySet()) {
-            put(key(value.getKey()), value.getValue());
+        for (Map.Entry<PyString, String> value : values.entrySet()) {
+            put(value.getKey(), value.getValue());
         }
+    }
+
+    private static Map<String, PyString> commonHeaderKeys(String... names) {
+        Map<String, PyString> keys = new java.util.HashMap<>();
+        for (String name : names) {
+            PyString key = key(envKey(name));
+            keys.put(name, key);
+            keys.put(name.toLowerCase(java.util.Locale.ROOT), key);
+        }
+        return Map.copyOf(keys);
     }
 
     private void addWsgi(String scheme, PyObject input, JythonApp app) {
