@@ -1,7 +1,6 @@
 package dev.hostel.gateway.server;
 
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -12,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -49,6 +49,10 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private boolean awaitingLocalBodyEnd;
     private boolean localResponseDone;
     private boolean keepAlive;
+    /** How long an unread request body is read and dropped after a response that closes the connection. */
+    static final long LINGER_MILLIS = 2000;
+    /** Reading and dropping what the client still sends, before closing. */
+    private boolean lingering;
     /** Whether the current request's end ({@code LastHttpContent}) has been read. */
     private boolean requestEndSeen;
     /** Between requests: waiting for the next head. */
@@ -79,6 +83,11 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            ReferenceCountUtil.release(msg);
+            ctx.read();
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             headTimeout.headReceived();
             onRequest(ctx, request);
@@ -181,7 +190,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         RequestRecord answered = record;
         written.addListener(f -> completed(answered));
         if (!keepAlive) {
-            written.addListener(ChannelFutureListener.CLOSE);
+            written.addListener(f -> closeAfterResponse(ctx));
             return;
         }
         awaitingLocalBodyEnd = true;
@@ -253,7 +262,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         completed(record);
         if (!reusable || !keepAlive) {
-            ctx.close();
+            closeAfterResponse(ctx);
         } else if (requestEndSeen) {
             nextRequest(ctx);
         } else {
@@ -262,6 +271,24 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             localResponseDone = true;
             ctx.read();
         }
+    }
+
+    /**
+     * Closes the connection once a response is written. When the client may still be sending a body the
+     * gateway did not read (a 413, a 404 for an upload), closing at once would make the kernel answer its
+     * next bytes with a reset, which can destroy the response before the client reads it. So, like nginx's
+     * {@code lingering_close}: shut down output (the client sees the end of the response), read and discard
+     * for up to {@link #LINGER_MILLIS}, then close.
+     */
+    private void closeAfterResponse(ChannelHandlerContext ctx) {
+        if (requestEndSeen || !(ctx.channel() instanceof DuplexChannel duplex) || !ctx.channel().isActive()) {
+            ctx.close();
+            return;
+        }
+        lingering = true;
+        duplex.shutdownOutput();
+        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ctx.read();
     }
 
     private void nextRequest(ChannelHandlerContext ctx) {
