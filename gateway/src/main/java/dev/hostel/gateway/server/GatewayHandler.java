@@ -127,10 +127,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         if (request.method().equals(HttpMethod.CONNECT)) {
             // Not a proxy for tunnels; relayed, a 200 would turn the pooled runner connection into a raw pipe.
-            var response = ErrorResponses.of(HttpResponseStatus.METHOD_NOT_ALLOWED, true);
-            keepAlive = false;
-            record.status(response.status().code());
-            beginLocal(ctx, ctx.writeAndFlush(response));
+            respondLocally(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, true);
             return;
         }
         Site site = sites.resolve(host);

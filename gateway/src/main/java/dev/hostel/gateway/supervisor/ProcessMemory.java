@@ -5,9 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The memory of a process as Linux accounts it: RSS from {@code /proc/PID/status} (what a ceiling is measured
- * against) and PSS from {@code /proc/PID/smaps_rollup} (RSS with shared pages divided among their sharers, the
- * fair figure when several runners map the same class-data archive).
+ * The memory of a process as Linux accounts it: RSS from {@code /proc/PID/status}, what a ceiling is measured
+ * against. (PSS, the fair figure when runners share the class-data archive, is read by {@code bench/footprint}.)
  */
 public final class ProcessMemory {
     private ProcessMemory() {
@@ -16,11 +15,6 @@ public final class ProcessMemory {
     /** Resident set size in bytes, or -1 when the process is gone or the platform has no {@code /proc}. */
     public static long rssBytes(long pid) {
         return kilobytesField(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:");
-    }
-
-    /** Proportional set size in bytes, or -1 when unknown. */
-    public static long pssBytes(long pid) {
-        return kilobytesField(Path.of("/proc", Long.toString(pid), "smaps_rollup"), "Pss:");
     }
 
     private static long kilobytesField(Path file, String field) {

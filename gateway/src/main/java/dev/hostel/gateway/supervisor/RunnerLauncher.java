@@ -130,10 +130,6 @@ public final class RunnerLauncher implements AutoCloseable {
                 List.of(), 2, 128L << 20, socket, extraFlags));
     }
 
-    public Path runDir() {
-        return runDir;
-    }
-
     public Path logFile(SiteConfig site) {
         return logDir.resolve(site.name() + ".log");
     }

@@ -38,16 +38,16 @@ public final class SiteUpstream implements RunnerListener {
         this.maxQueue = maxQueue;
     }
 
-    /**
-     * A connection to a runner of this site, on {@code loop} (the caller's event loop). Fails with
-     * {@link UpstreamUnavailableException} when no runner becomes ready in time or the queue is full, and with
-     * an I/O error when the runner cannot be reached.
-     */
     /** Where requests and worn-out runners are reported; set once, before the first request. */
     public void demand(RunnerDemand demand) {
         this.demand = demand;
     }
 
+    /**
+     * A connection to a runner of this site, on {@code loop} (the caller's event loop). Fails with
+     * {@link UpstreamUnavailableException} when no runner becomes ready in time or the queue is full, and with
+     * an I/O error when the runner cannot be reached.
+     */
     public Future<UpstreamConnection> acquire(EventLoop loop) {
         demand.requested();
         RunnerPool pool = leastBusy();
