@@ -140,7 +140,7 @@ public final class Hostel {
         }
         if (config.metricsListen().isPresent()) {
             ListenAddress m = config.metricsListen().get();
-            metricsServer = new MetricsServer(transport, acceptors, workers, metrics);
+            metricsServer = new MetricsServer(transport, acceptors, workers, metrics, readiness()::unreadySites);
             metricsServer.start(new InetSocketAddress(m.host(), m.port()));
         }
     }
@@ -179,6 +179,11 @@ public final class Hostel {
 
     public Supervisor supervisor() {
         return supervisor;
+    }
+
+    /** Whether every always-on site serves: for {@code /readyz} and systemd's {@code READY=1}. */
+    public Readiness readiness() {
+        return new Readiness(sites);
     }
 
     /** Stops accepting, lets requests in flight finish for up to {@code grace}, stops every runner. */

@@ -2,6 +2,7 @@ package dev.hostel.gateway;
 
 import dev.hostel.gateway.cli.CheckCommand;
 import dev.hostel.gateway.cli.CtlCommand;
+import dev.hostel.gateway.cli.PrepareCommand;
 import dev.hostel.gateway.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 /** {@code hostel}: the command line. Each subcommand is a class of its own in {@code cli}. */
 @Command(name = "hostel", mixinStandardHelpOptions = true, version = "hostel " + Main.VERSION,
         description = "Hosts many small Python WSGI sites, each in its own Jython runner process.",
-        subcommands = {RunCommand.class, CheckCommand.class, CtlCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, CtlCommand.class, PrepareCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 

@@ -19,11 +19,18 @@ import java.util.logging.Logger;
  * (an editor's save is several events; a copy arrives in pieces), dotfiles and the {@code .tmp} files of the
  * admin API's own atomic writes are ignored, and what the admin API itself just wrote is already running, so
  * the reload that follows it finds nothing to change.
+ *
+ * <p>A Kubernetes ConfigMap mounted as {@code sites_dir} changes differently: its {@code NAME.toml} entries are
+ * symbolic links through {@code ..data}, itself a link to a hidden timestamped folder, and an update makes a new
+ * folder and renames a new {@code ..data} over the old one. The {@code .toml} links never change, so the rename
+ * of {@code ..data} is the event that counts.
  */
 public final class SitesWatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SitesWatcher.class.getName());
     /** Quiet time after the last event before the directory is read again. */
     static final Duration DEBOUNCE = Duration.ofMillis(300);
+    /** The link that a ConfigMap volume swaps atomically on every update. */
+    static final String CONFIG_MAP_DATA = "..data";
 
     private final Path dir;
     private final Controller controller;
@@ -84,7 +91,7 @@ public final class SitesWatcher implements AutoCloseable {
                 continue;
             }
             String name = event.context().toString();
-            if (name.endsWith(".toml") && !SiteFiles.isTemporary(name)) {
+            if (name.endsWith(".toml") && !SiteFiles.isTemporary(name) || name.equals(CONFIG_MAP_DATA)) {
                 relevant = true;
             }
         }

@@ -5,6 +5,8 @@ import dev.hostel.gateway.config.ConfigException;
 import dev.hostel.gateway.config.ConfigLoader;
 import dev.hostel.gateway.config.HostelConfig;
 import dev.hostel.gateway.config.SiteSet;
+import dev.hostel.gateway.config.Units;
+import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,7 +50,7 @@ public final class CheckCommand implements Callable<Integer> {
         String dir = conf.toString().endsWith("/") ? conf.toString() : conf + "/";
         HostelConfig hostel;
         try {
-            hostel = ConfigLoader.loadHostel(conf);
+            hostel = ConfigLoader.loadHostel(conf, OwnMemoryLimit.readOr(HostelConfig.DEFAULT_BUDGET));
         } catch (ConfigException e) {
             e.errors().forEach(error -> err.println(error));
             err.flush();
@@ -61,6 +63,13 @@ public final class CheckCommand implements Callable<Integer> {
                             + ", sites not checked");
             out.flush();
             return 1;
+        }
+        long cgroupLimit = OwnMemoryLimit.read();
+        if (cgroupLimit > 0 && hostel.budget() > cgroupLimit) {
+            // A warning, not an error: Hostel runs, with the smaller budget, as the start-up log says too.
+            err.println(dir + HostelConfig.FILE_NAME + ": budget: warning: " + Units.formatSize(hostel.budget())
+                    + " is more than the memory limit of the cgroup Hostel runs in ("
+                    + Units.formatSize(cgroupLimit) + "); the budget will be " + Units.formatSize(cgroupLimit));
         }
         SiteSet sites = ConfigLoader.loadSites(hostel);
         for (ConfigError error : sites.errors()) {

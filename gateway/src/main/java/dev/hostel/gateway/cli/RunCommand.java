@@ -1,16 +1,19 @@
 package dev.hostel.gateway.cli;
 
 import dev.hostel.gateway.Hostel;
+import dev.hostel.gateway.Readiness;
 import dev.hostel.gateway.config.ConfigException;
 import dev.hostel.gateway.config.ConfigLoader;
 import dev.hostel.gateway.config.HostelConfig;
 import dev.hostel.gateway.config.ListenAddress;
+import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -23,6 +26,8 @@ import java.util.concurrent.CountDownLatch;
 public final class RunCommand implements Callable<Integer> {
     /** How long requests in flight may take to finish on shutdown. */
     private static final Duration GRACE = Duration.ofSeconds(10);
+    /** How long {@code READY=1} waits for the always-on sites (below systemd's default TimeoutStartSec of 90 s). */
+    private static final Duration READY_WAIT = Duration.ofSeconds(80);
     private static volatile boolean running;
 
     @Option(names = "--conf", paramLabel = "DIR", defaultValue = "conf",
@@ -46,7 +51,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostelConfig config;
         try {
-            config = overridden(ConfigLoader.loadHostel(conf));
+            config = overridden(ConfigLoader.loadHostel(conf, OwnMemoryLimit.readOr(HostelConfig.DEFAULT_BUDGET)));
         } catch (ConfigException e) {
             e.errors().forEach(System.err::println);
             return 1;
@@ -56,7 +61,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         Hostel hostel = new Hostel(config, home());
         CountDownLatch stopped = new CountDownLatch(1);
+        Optional<SystemdNotify> systemd = SystemdNotify.fromEnvironment();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            systemd.ifPresent(s -> s.send("STOPPING=1"));
             hostel.stop(GRACE);
             stopped.countDown();
         }, "shutdown"));
@@ -69,8 +76,33 @@ public final class RunCommand implements Callable<Integer> {
         running = true;
         // SIGHUP re-reads sites.d, like nginx -s reload; the handler only queues the work on the controller.
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> hostel.reloadSites("SIGHUP"));
+        systemd.ifPresent(s -> tellWhenReady(s, hostel.readiness()));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * {@code READY=1} once every always-on site serves, so that {@code systemctl start} returns when the sites do;
+     * after {@link #READY_WAIT} it is sent anyway, with the sites still starting in {@code STATUS}, rather than
+     * letting systemd time the service out while its other sites serve.
+     */
+    private static void tellWhenReady(SystemdNotify systemd, Readiness readiness) {
+        Thread waiter = new Thread(() -> {
+            long deadline = System.nanoTime() + READY_WAIT.toNanos();
+            List<String> unready = readiness.unreadySites();
+            while (!unready.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                unready = readiness.unreadySites();
+            }
+            systemd.send(unready.isEmpty() ? "READY=1\nSTATUS=serving"
+                    : "READY=1\nSTATUS=serving; still starting: " + String.join(", ", unready));
+        }, "systemd-notify");
+        waiter.setDaemon(true);
+        waiter.start();
     }
 
     private HostelConfig overridden(HostelConfig c) {

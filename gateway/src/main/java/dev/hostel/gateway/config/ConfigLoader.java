@@ -40,15 +40,25 @@ public final class ConfigLoader {
     private ConfigLoader() {}
 
     /**
+     * Reads {@code confDir/hostel.toml} with {@link HostelConfig#DEFAULT_BUDGET} as the budget when
+     * it sets none; see {@link #loadHostel(Path, long)}.
+     */
+    public static HostelConfig loadHostel(Path confDir) throws ConfigException {
+        return loadHostel(confDir, HostelConfig.DEFAULT_BUDGET);
+    }
+
+    /**
      * Reads {@code confDir/hostel.toml}; when the file is absent, returns {@link
-     * HostelConfig#defaults(Path)}.
+     * HostelConfig#defaults(Path, long)}.
      *
+     * @param unsetBudget the budget when the file sets none: the command line passes the memory limit
+     *     of the cgroup Hostel runs in (a pod's, a service's), where there is one
      * @param confDir the configuration directory, absolute or relative to the working directory; it
      *     must exist
      * @throws ConfigException with every error of the file, or when {@code confDir} is not a
      *     directory
      */
-    public static HostelConfig loadHostel(Path confDir) throws ConfigException {
+    public static HostelConfig loadHostel(Path confDir, long unsetBudget) throws ConfigException {
         Path conf = confDir.toAbsolutePath().normalize();
         if (!Files.isDirectory(conf)) {
             throw new ConfigException(
@@ -63,7 +73,7 @@ public final class ConfigLoader {
         }
         Path file = conf.resolve(HostelConfig.FILE_NAME);
         if (!Files.exists(file)) {
-            return HostelConfig.defaults(conf);
+            return HostelConfig.defaults(conf, unsetBudget);
         }
         List<ConfigError> errors = new ArrayList<>();
         String label = display(file);
@@ -71,7 +81,7 @@ public final class ConfigLoader {
                 read(file, label, errors)
                         .map(text -> KeyTable.parseToml(text, label, errors))
                         .orElse(null);
-        HostelConfig config = table == null ? null : parseHostel(table, conf, label, errors);
+        HostelConfig config = table == null ? null : parseHostel(table, conf, unsetBudget, label, errors);
         if (config == null) {
             throw new ConfigException(sorted(errors));
         }
@@ -79,8 +89,8 @@ public final class ConfigLoader {
     }
 
     private static HostelConfig parseHostel(
-            KeyTable table, Path conf, String label, List<ConfigError> errors) {
-        HostelConfig d = HostelConfig.defaults(conf);
+            KeyTable table, Path conf, long unsetBudget, String label, List<ConfigError> errors) {
+        HostelConfig d = HostelConfig.defaults(conf, unsetBudget);
         Fields f = new Fields(label, table, errors);
         f.rejectUnknown(HOSTEL_KEYS);
 

@@ -16,7 +16,7 @@ import java.util.Optional;
  *   <tr><th>key</th><th>component</th><th>default</th><th>relative to</th></tr>
  *   <tr><td>{@code listen}</td><td>{@link #listen}</td><td>{@code ["127.0.0.1:8080"]}</td><td></td></tr>
  *   <tr><td>{@code admin_socket}</td><td>{@link #adminSocket}</td><td>{@code run/hostel.sock}</td><td>prefix</td></tr>
- *   <tr><td>{@code budget}</td><td>{@link #budget}</td><td>{@code 512M}</td><td></td></tr>
+ *   <tr><td>{@code budget}</td><td>{@link #budget}</td><td>the limit of Hostel's own cgroup, else {@code 512M}</td><td></td></tr>
  *   <tr><td>{@code prefix}</td><td>{@link #prefix}</td><td>the conf dir's parent</td><td>conf dir</td></tr>
  *   <tr><td>{@code sites_dir}</td><td>{@link #sitesDir}</td><td>{@code sites.d}</td><td>conf dir</td></tr>
  *   <tr><td>{@code metrics_listen}</td><td>{@link #metricsListen}</td><td>{@code ""} (off)</td><td></td></tr>
@@ -82,13 +82,18 @@ public record HostelConfig(
 
     /** The configuration of an absent {@code hostel.toml} in {@code confDir}: every default. */
     public static HostelConfig defaults(Path confDir) {
+        return defaults(confDir, DEFAULT_BUDGET);
+    }
+
+    /** Every default, with {@code budget} as the budget (the limit of the cgroup Hostel runs in, say). */
+    public static HostelConfig defaults(Path confDir, long budget) {
         Path conf = confDir.toAbsolutePath().normalize();
         Path prefix = conf.getParent() == null ? conf : conf.getParent();
         return new HostelConfig(
                 conf,
                 List.of(DEFAULT_LISTEN),
                 prefix.resolve(DEFAULT_ADMIN_SOCKET),
-                DEFAULT_BUDGET,
+                budget,
                 prefix,
                 conf.resolve(DEFAULT_SITES_DIR),
                 Optional.empty(),

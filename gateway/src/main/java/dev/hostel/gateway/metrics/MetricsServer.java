@@ -26,23 +26,29 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * {@code GET /metrics} over TCP on {@code metrics_listen}, for a Prometheus that cannot reach the admin socket.
- * Serves nothing else: every other path is 404, every other method 405, so no admin endpoint is ever reachable
- * over TCP. The scrape (which reads {@code /proc}) runs on a thread of its own, never on the event loop.
+ * {@code GET /metrics} over TCP on {@code metrics_listen}, for a Prometheus that cannot reach the admin socket, and
+ * the two health probes an orchestrator needs over TCP: {@code GET /livez} (the gateway answers) and
+ * {@code GET /readyz} (every always-on site serves; 503 naming those that do not). Serves nothing else: every
+ * other path is 404, every other method 405, so no admin endpoint is ever reachable over TCP. The scrape (which
+ * reads {@code /proc}) runs on a thread of its own, never on the event loop.
  */
 public final class MetricsServer {
     private static final Logger LOG = Logger.getLogger(MetricsServer.class.getName());
     private static final int MAX_REQUEST = 8 * 1024;
+    private static final String TEXT = "text/plain; charset=utf-8";
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final HostelMetrics metrics;
+    private final Supplier<List<String>> unreadySites;
     private final ChannelGroup channels = new DefaultChannelGroup("metrics", GlobalEventExecutor.INSTANCE);
     private final ExecutorService scraper = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "hostel-metrics");
@@ -50,12 +56,14 @@ public final class MetricsServer {
         return t;
     });
 
+    /** @param unreadySites the always-on sites that do not serve yet (none: ready), for {@code /readyz} */
     public MetricsServer(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                         HostelMetrics metrics) {
+                         HostelMetrics metrics, Supplier<List<String>> unreadySites) {
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
         this.metrics = metrics;
+        this.unreadySites = unreadySites;
     }
 
     /** Binds {@code address}; returns the bound address (port 0 becomes the real port). */
@@ -89,10 +97,21 @@ public final class MetricsServer {
     private final class MetricsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            if (!"/metrics".equals(new QueryStringDecoder(request.uri()).path())) {
-                respond(ctx, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8", "only /metrics is served here\n");
+            String path = new QueryStringDecoder(request.uri()).path();
+            if (!List.of("/metrics", "/livez", "/readyz").contains(path)) {
+                respond(ctx, HttpResponseStatus.NOT_FOUND, TEXT, "only /metrics, /livez and /readyz are served here\n");
             } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
-                respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "use GET\n");
+                respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "use GET\n");
+            } else if (path.equals("/livez")) {
+                respond(ctx, HttpResponseStatus.OK, TEXT, "ok\n");
+            } else if (path.equals("/readyz")) {
+                List<String> unready = unreadySites.get();
+                if (unready.isEmpty()) {
+                    respond(ctx, HttpResponseStatus.OK, TEXT, "ready\n");
+                } else {
+                    respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT,
+                            "not serving yet: " + String.join(", ", unready) + "\n");
+                }
             } else {
                 scraper.execute(() -> {
                     String text = metrics.scrape();

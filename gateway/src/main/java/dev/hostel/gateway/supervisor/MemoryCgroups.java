@@ -21,10 +21,13 @@ import java.util.stream.Stream;
  *       {@link MemoryWatch} alone, which reads RSS every second.</li>
  * </ul>
  *
- * <p>On v1 the Hostel cgroup sits at the root of the memory hierarchy ({@code /sys/fs/cgroup/memory/hostel-PID}): v1
- * nests limits too, but the root is the one place a daemon can count on being allowed to create children. On v2 it
- * must sit below Hostel's own cgroup, because that is where the controller is delegated. Cgroups left behind by a
- * Hostel that died ({@code hostel-PID} of a process that is gone) are removed at start.
+ * <p>The Hostel cgroup sits below the cgroup Hostel itself runs in (a pod's, a systemd service's), so that the
+ * limit of that cgroup covers the runners too: the kernel charges a child's memory to every ancestor, and a pod
+ * whose runners escaped to the root of the hierarchy would hold more than its limit says. On v2 this is also where
+ * the controller is delegated. On v1, where a daemon may find its own cgroup not writable (some container
+ * runtimes), Hostel falls back to the root of the memory hierarchy and logs that its own limit does not cover
+ * the runners there. Cgroups left behind by a Hostel that died ({@code hostel-PID} of a process that is gone)
+ * are removed at start.
  */
 public final class MemoryCgroups implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MemoryCgroups.class.getName());
@@ -75,7 +78,7 @@ public final class MemoryCgroups implements AutoCloseable {
         }
         Path v1 = root.resolve("memory");
         if (Files.exists(v1.resolve("memory.limit_in_bytes"))) {
-            return v1(v1, name);
+            return v1(v1, ownPath(procSelfCgroup, "memory").orElse("/"), name);
         }
         return none("no memory cgroup controller found under " + root);
     }
@@ -104,7 +107,19 @@ public final class MemoryCgroups implements AutoCloseable {
         }
     }
 
-    private static MemoryCgroups v1(Path hierarchy, String name) {
+    private static MemoryCgroups v1(Path hierarchy, String ownPath, String name) {
+        Path own = hierarchy.resolve(ownPath.substring(1));
+        if (!own.equals(hierarchy) && Files.isDirectory(own)) {
+            try {
+                sweep(own);
+                Path base = Files.createDirectories(own.resolve(name));
+                return new MemoryCgroups(Mode.V1, base, "cgroup v1 (memory.limit_in_bytes) under " + base);
+            } catch (IOException | RuntimeException e) {
+                LOG.warning(() -> "cannot create runner cgroups in Hostel's own memory cgroup " + own + " ("
+                        + e.getMessage() + "); making them at the root of the hierarchy, where the limit of " + own
+                        + " does not cover them");
+            }
+        }
         Path base = hierarchy.resolve(name);
         try {
             sweep(hierarchy);

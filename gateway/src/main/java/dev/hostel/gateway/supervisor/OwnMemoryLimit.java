@@ -29,6 +29,15 @@ public final class OwnMemoryLimit {
         }
     }
 
+    /**
+     * The budget of an instance whose {@code hostel.toml} sets none: this limit (the pod's, the service's), or
+     * {@code fallback} where there is none.
+     */
+    public static long readOr(long fallback) {
+        long limit = read();
+        return limit > 0 ? limit : fallback;
+    }
+
     static long read(Path root, String procSelfCgroup) {
         if (Files.exists(root.resolve("cgroup.controllers"))) {
             String path = MemoryCgroups.ownPath(procSelfCgroup, "").orElse("/");

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -118,16 +119,27 @@ public final class RunnerLauncher implements AutoCloseable {
 
     /**
      * Where what is derived from the runner's jars is kept: next to them, so that one build serves every Hostel
-     * started from it and a rebuild starts afresh; beside the runners' sockets where the installation is read-only.
+     * started from it and a rebuild starts afresh; also there in a read-only installation that {@code hostel
+     * prepare} made it in (a container image); elsewhere beside the runners' sockets.
      */
     private Path cacheDir() {
-        return Files.isWritable(runnerTarget) ? runnerTarget : runDir.resolveSibling("cache");
+        boolean prepared = Files.isDirectory(runnerTarget.resolve("cds"));
+        return Files.isWritable(runnerTarget) || prepared ? runnerTarget : runDir.resolveSibling("cache");
     }
 
     private void prepare() {
         jythonHome = JythonHome.prepare(runnerTarget.resolve("lib"), cacheDir().resolve("jython"));
         cds.create((extraFlags, root, socket) -> command("cds-training", "cds_training:application", root,
                 List.of(), 2, 128L << 20, socket, extraFlags));
+    }
+
+    /**
+     * Waits until the class-data archive and Jython's unpacked library are made (or could not be), for
+     * {@code hostel prepare}; true when both exist.
+     */
+    public boolean awaitPrepared(Duration timeout) throws InterruptedException {
+        preparation.join(Math.max(1, timeout.toMillis()));
+        return !preparation.isAlive() && cds.ready() && jythonHome.isPresent();
     }
 
     public Path logFile(SiteConfig site) {

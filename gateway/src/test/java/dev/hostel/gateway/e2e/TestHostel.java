@@ -114,7 +114,7 @@ public final class TestHostel {
     }
 
     /** Writes a site file for one of the example or test apps: {@code keys} are extra TOML lines. */
-    static void site(Path sitesDir, String name, String host, String app, Path root, String keys) throws IOException {
+    public static void site(Path sitesDir, String name, String host, String app, Path root, String keys) throws IOException {
         Files.writeString(sitesDir.resolve(name + ".toml"), """
                 hosts = ["%s"]
                 app = "%s"

@@ -89,6 +89,20 @@ class MemoryCgroupsTest {
     }
 
     @Test
+    void v1RunnersGoInsideTheCgroupHostelRunsInSoThatItsLimitCoversThem() throws IOException {
+        Path memory = Files.createDirectories(root.resolve("memory"));
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
+        Path pod = Files.createDirectories(memory.resolve("kubepods/pod1"));
+        Files.writeString(pod.resolve("memory.limit_in_bytes"), Long.toString(512 * MB));
+
+        MemoryCgroups cgroups = MemoryCgroups.detect(root, "4:memory:/kubepods/pod1\n0::/\n", 4242);
+
+        assertEquals(MemoryCgroups.Mode.V1, cgroups.mode());
+        assertEquals(pod.resolve("hostel-4242"), cgroups.base());
+        assertTrue(cgroups.create("blog.0.1", 128 * MB).orElseThrow().dir().startsWith(pod));
+    }
+
+    @Test
     void v1WithoutOomKillCountFallsBackToFailcnt() throws IOException {
         Path memory = Files.createDirectories(root.resolve("memory"));
         Files.writeString(memory.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
