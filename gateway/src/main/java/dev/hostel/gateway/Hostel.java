@@ -4,6 +4,7 @@ import dev.hostel.gateway.admin.AdminContext;
 import dev.hostel.gateway.admin.AdminServer;
 import dev.hostel.gateway.admin.AdminSocket;
 import dev.hostel.gateway.admin.Controller;
+import dev.hostel.gateway.releases.Precompiler;
 import dev.hostel.gateway.admin.SitesWatcher;
 import dev.hostel.gateway.config.ConfigError;
 import dev.hostel.gateway.config.ConfigLoader;
@@ -129,7 +130,8 @@ public final class Hostel {
 
     /** The control socket, the live configuration of sites_dir and the metrics listener, after the listeners. */
     private void startAdmin(Instant started) throws InterruptedException {
-        controller = new Controller(sites, config, START_TIMEOUT);
+        controller = new Controller(sites, config, START_TIMEOUT,
+                new Precompiler(home.resolve("site-runner").resolve("target").resolve("lib")));
         admin = new AdminServer(transport, acceptors, workers, controller,
                 new AdminContext(config, sites, budget, metrics, this::addresses, server::connections, started));
         try {

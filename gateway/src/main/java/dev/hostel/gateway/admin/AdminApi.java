@@ -6,7 +6,9 @@ import dev.hostel.gateway.LiveSites.Change;
 import dev.hostel.gateway.LiveSites.Generation;
 import dev.hostel.gateway.config.ConfigError;
 import dev.hostel.gateway.metrics.HostelMetrics;
+import dev.hostel.gateway.releases.SiteReleases;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -26,12 +28,15 @@ import java.util.regex.Pattern;
  *   GET    /status              GET /sites              GET /metrics
  *   GET    /sites/NAME          PUT /sites/NAME         DELETE /sites/NAME
  *   POST   /sites/NAME/reload   POST /reload
+ *   POST   /sites/NAME/releases (streamed by {@link ReleaseUploadHandler})
+ *   GET    /sites/NAME/releases POST /sites/NAME/rollback[?release=ID]
  * </pre>
  */
 final class AdminApi {
     private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
     /** A site name as the site files allow it; anything else is no site. */
-    private static final Pattern SITE = Pattern.compile("/sites/([a-z0-9][a-z0-9_.-]{0,63})(/reload)?");
+    private static final Pattern SITE =
+            Pattern.compile("/sites/([a-z0-9][a-z0-9_.-]{0,63})(/reload|/releases|/rollback(?:/(\\d{1,9}))?)?");
 
     private final Controller controller;
     private final SiteViews views;
@@ -87,9 +92,17 @@ final class AdminApi {
             throw new AdminException(404, "no such endpoint: " + r.method() + " " + r.path());
         }
         String name = m.group(1);
-        if (m.group(2) != null) {
+        if ("/reload".equals(m.group(2))) {
             allow(r, "POST");
             return controller.reload(name, r.who()).thenApply(c -> site(200, name));
+        }
+        if ("/releases".equals(m.group(2))) {
+            allow(r, "GET"); // POST is streamed to ReleaseUploadHandler before it gets here
+            return controller.releases(name).thenApplyAsync(AdminApi::releases, readers);
+        }
+        if (m.group(2) != null) {
+            allow(r, "POST");
+            return controller.rollback(name, Optional.ofNullable(m.group(3)), r.who()).thenApply(AdminApi::switched);
         }
         return switch (r.method()) {
             case "GET" -> read(() -> site(200, name));
@@ -112,6 +125,34 @@ final class AdminApi {
         }
         return controller.put(name, r.body(), json, r.who())
                 .thenApply(p -> site(p.change() == Change.ADDED ? 201 : 200, name));
+    }
+
+    /** {@code POST /sites/NAME/releases}, once {@link ReleaseUploadHandler} has the archive on disk. */
+    CompletableFuture<AdminResponse> deploy(ReleaseUpload upload) {
+        return controller.deploy(upload.site(), upload.archive(), upload.who()).thenApply(AdminApi::switched)
+                .exceptionally(AdminApi::failure);
+    }
+
+    private static AdminResponse switched(ReleaseDeployer.Switched s) {
+        ObjectNode node = AdminResponse.MAPPER.createObjectNode().put("site", s.site()).put("release", s.release());
+        s.previous().ifPresent(p -> node.put("previous", p));
+        s.warnings().ifPresent(w -> node.put("warnings", w));
+        return AdminResponse.json(200, node);
+    }
+
+    private static AdminResponse releases(SiteReleases releases) {
+        ObjectNode node = AdminResponse.MAPPER.createObjectNode();
+        try {
+            releases.current().ifPresent(c -> node.put("current", c));
+            ArrayNode list = node.putArray("releases");
+            for (SiteReleases.Release r : releases.list()) {
+                list.addObject().put("id", r.id()).put("created", r.created().toString()).put("bytes", r.bytes())
+                        .put("current", r.current());
+            }
+        } catch (java.io.IOException e) {
+            throw new AdminException(500, "cannot read " + releases.dir() + ": " + e.getMessage());
+        }
+        return AdminResponse.json(200, node);
     }
 
     private AdminResponse site(int status, String name) {

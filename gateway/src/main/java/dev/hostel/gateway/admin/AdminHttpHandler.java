@@ -55,7 +55,8 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
                 response != null ? response : AdminResponse.error(500, "internal error: " + failure), keepAlive)));
     }
 
-    private static void write(ChannelHandlerContext ctx, AdminResponse answer, boolean keepAlive) {
+    /** Writes {@code answer}, then reads the next request or closes; also for {@link ReleaseUploadHandler}. */
+    static void write(ChannelHandlerContext ctx, AdminResponse answer, boolean keepAlive) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
         response.headers()

@@ -1,5 +1,6 @@
 package dev.hostel.gateway.admin;
 
+import dev.hostel.gateway.config.ReleaseSettings;
 import dev.hostel.gateway.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -31,6 +32,7 @@ public final class AdminServer {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final Path socket;
+    private final Path uploads;
     private final AdminApi api;
     private final ExecutorService readers;
     private final ChannelGroup channels = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
@@ -41,6 +43,7 @@ public final class AdminServer {
         this.acceptors = acceptors;
         this.workers = workers;
         this.socket = context.config().adminSocket();
+        this.uploads = context.config().prefix().resolve(ReleaseSettings.FOLDER).resolve(".uploads");
         AtomicInteger n = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "hostel-admin-" + n.incrementAndGet());
@@ -60,7 +63,7 @@ public final class AdminServer {
                     @Override
                     protected void initChannel(Channel ch) {
                         channels.add(ch);
-                        ch.pipeline().addLast(new AdminChannelInitializer(api::handle, true));
+                        ch.pipeline().addLast(new AdminChannelInitializer(api::handle, true, uploads, api::deploy));
                     }
                 });
         Channel listener = bootstrap.bind(transport.unixAddress(socket)).sync().channel();

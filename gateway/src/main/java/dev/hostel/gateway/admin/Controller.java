@@ -10,6 +10,8 @@ import dev.hostel.gateway.config.ConfigLoader;
 import dev.hostel.gateway.config.HostelConfig;
 import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.config.SiteSet;
+import dev.hostel.gateway.releases.Precompiler;
+import dev.hostel.gateway.releases.SiteReleases;
 import dev.hostel.gateway.supervisor.BudgetFullException;
 
 import java.io.IOException;
@@ -50,6 +52,7 @@ public final class Controller implements AutoCloseable {
     private final HostelConfig config;
     private final Duration startTimeout;
     private final SiteFiles files;
+    private final ReleaseDeployer releases;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "hostel-controller");
         t.setDaemon(true);
@@ -60,11 +63,27 @@ public final class Controller implements AutoCloseable {
      * @param startTimeout how long a new site or generation may take to become ready before the change is
      *                     given up
      */
-    public Controller(LiveSites sites, HostelConfig config, Duration startTimeout) {
+    public Controller(LiveSites sites, HostelConfig config, Duration startTimeout, Precompiler precompiler) {
         this.sites = sites;
         this.config = config;
         this.startTimeout = startTimeout;
         this.files = new SiteFiles(config.sitesDir());
+        this.releases = new ReleaseDeployer(sites, config, startTimeout, precompiler);
+    }
+
+    /** Deploys the release archive {@code archive} of site {@code name}; see {@link ReleaseDeployer}. */
+    CompletableFuture<ReleaseDeployer.Switched> deploy(String name, Path archive, String who) {
+        return onThread(() -> releases.deploy(name, archive, who));
+    }
+
+    /** Goes back to release {@code id} of site {@code name}, or to the one before the current one. */
+    CompletableFuture<ReleaseDeployer.Switched> rollback(String name, Optional<String> id, String who) {
+        return onThread(() -> releases.rollback(name, id, who));
+    }
+
+    /** The releases of site {@code name} (404 for no such site, 409 for a site that names its root). */
+    CompletableFuture<SiteReleases> releases(String name) {
+        return onThread(() -> releases.releases(name));
     }
 
     /** Whether {@code PUT} added the site or replaced one, and the site as it now runs. */
@@ -284,7 +303,7 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable t) {
+    static String rootMessage(Throwable t) {
         Throwable cause = t;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException
                 || cause instanceof IllegalStateException) && cause.getCause() != null) {

@@ -2,9 +2,11 @@ package dev.hostel.gateway.cli;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -79,6 +81,70 @@ public final class AdminClient {
             write(channel, content);
             return parse(readAll(channel));
         }
+    }
+
+    /** Writes a request body. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Sends one request whose body is streamed in chunks ({@code Transfer-Encoding: chunked}) as {@code body}
+     * writes it, so that an archive of any size, or one read from a pipe, is never held in memory; reads the
+     * whole answer.
+     */
+    public Response stream(String method, String path, String contentType, Body body) throws IOException {
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            throw new CannotConnectException(e.getMessage(), e);
+        }
+        try (channel) {
+            String head = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: hostel-ctl\r\n"
+                    + "Accept: application/json\r\nConnection: close\r\nContent-Type: " + contentType + "\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n";
+            write(channel, head.getBytes(StandardCharsets.ISO_8859_1));
+            OutputStream out = Channels.newOutputStream(channel);
+            try (OutputStream chunks = new ChunkedOutputStream(out)) {
+                body.writeTo(chunks);
+            }
+            return parse(readAll(channel));
+        }
+    }
+
+    /** HTTP/1.1 chunked coding: each write a chunk, {@code close} the last (empty) chunk; the channel stays open. */
+    private static final class ChunkedOutputStream extends OutputStream {
+        private final OutputStream out;
+
+        ChunkedOutputStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return;
+            }
+            out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(b, off, len);
+            out.write(CRLF);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+
+        private static final byte[] CRLF = {'\r', '\n'};
     }
 
     private static void write(SocketChannel channel, byte[] bytes) throws IOException {

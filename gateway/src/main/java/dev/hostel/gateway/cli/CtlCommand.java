@@ -189,6 +189,63 @@ public final class CtlCommand {
         });
     }
 
+    @Command(name = "deploy", description = "Deploy a release of a site's code: a folder, a .tar/.tar.gz file, or -"
+            + " for a tar on standard input (git archive HEAD | hostel ctl deploy NAME -).")
+    int deploy(@Parameters(paramLabel = "NAME") String name, @Parameters(paramLabel = "SOURCE") String source)
+            throws IOException {
+        ReleaseSource release = new ReleaseSource(source);
+        try {
+            release.check();
+        } catch (IOException e) {
+            err().println("hostel ctl: " + e.getMessage());
+            err().flush();
+            return 2;
+        }
+        AdminClient.Response response;
+        try {
+            response = new AdminClient(socketPath()).stream("POST", "/sites/" + name + "/releases",
+                    "application/x-tar", release::writeTo);
+        } catch (AdminClient.CannotConnectException e) {
+            return cannotConnect();
+        }
+        return answered(response, body -> {
+            JsonNode d = JSON.readTree(body);
+            out().println("site " + name + ": release " + d.path("release").asText() + " serves"
+                    + (d.has("previous") ? " (was " + d.path("previous").asText() + ")" : ""));
+            if (d.has("warnings")) {
+                out().println("some modules did not compile (they fail only if imported):");
+                out().println(d.path("warnings").asText());
+            }
+            out().flush();
+            return OK;
+        });
+    }
+
+    @Command(name = "releases", description = "The releases of a site, the current one marked.")
+    int releases(@Parameters(paramLabel = "NAME") String name) throws IOException {
+        return call("GET", "/sites/" + name + "/releases", null, null, body -> {
+            Table t = new Table("", ">RELEASE", "CREATED", ">SIZE");
+            for (JsonNode r : JSON.readTree(body).path("releases")) {
+                t.row(r.path("current").asBoolean() ? "*" : "", r.path("id").asText(), r.path("created").asText(),
+                        size(r.path("bytes").asLong()));
+            }
+            t.print(out());
+            return OK;
+        });
+    }
+
+    @Command(name = "rollback", description = "Go back to the release before the current one, or to release ID.")
+    int rollback(@Parameters(paramLabel = "NAME") String name,
+                 @Parameters(paramLabel = "ID", arity = "0..1") String id) throws IOException {
+        return call("POST", "/sites/" + name + "/rollback" + (id == null ? "" : "/" + id), null, "", body -> {
+            JsonNode d = JSON.readTree(body);
+            out().println("site " + name + ": release " + d.path("release").asText() + " serves"
+                    + (d.has("previous") ? " (was " + d.path("previous").asText() + ")" : ""));
+            out().flush();
+            return OK;
+        });
+    }
+
     @Command(name = "top", description = "A live view of every site, refreshed every second; Ctrl-C to stop.")
     int top(@Option(names = "--iterations", paramLabel = "N", defaultValue = "0",
                     description = "Stop after N screens (default: never).") int iterations,
@@ -241,6 +298,21 @@ public final class CtlCommand {
         } catch (AdminClient.CannotConnectException e) {
             return cannotConnect();
         }
+        if (path.equals("/reload")) {
+            return answeredReload(response, success);
+        }
+        return answered(response, success);
+    }
+
+    private int answeredReload(AdminClient.Response response, Success success) throws IOException {
+        int status = answered(response, success);
+        if (json && response.ok()) {
+            return JSON.readTree(response.body()).path("errors").size() > 0 ? REFUSED : OK;
+        }
+        return status;
+    }
+
+    private int answered(AdminClient.Response response, Success success) throws IOException {
         lastStatus = response.status();
         if (!response.ok()) {
             return refused(response);
@@ -248,9 +320,6 @@ public final class CtlCommand {
         if (json) {
             out().println(response.body().strip());
             out().flush();
-            if (path.equals("/reload")) {
-                return JSON.readTree(response.body()).path("errors").size() > 0 ? REFUSED : OK;
-            }
             return OK;
         }
         return success.print(response.body());

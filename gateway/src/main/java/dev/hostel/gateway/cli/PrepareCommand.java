@@ -24,7 +24,7 @@ public final class PrepareCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("hostel-prepare");
         try (RunnerLauncher launcher = new RunnerLauncher(RunCommand.home(), scratch.resolve("run"),
                 scratch.resolve("logs"))) {
-            if (!launcher.awaitPrepared(TIMEOUT)) {
+            if (!launcher.awaitPrepared(TIMEOUT.toSeconds())) {
                 System.err.println("hostel prepare: the class-data archive or Jython's library could not be made;"
                         + " see the log above and " + scratch.resolve("logs"));
                 return 1;

@@ -23,8 +23,9 @@ import org.tomlj.Toml;
  * @param hosts (key {@code hosts}, required) lower-case DNS names and {@code *.suffix} wildcards,
  *     no port, no trailing dot, no duplicates, not empty
  * @param app (key {@code app}, required) {@code module.path:callable}, like gunicorn
- * @param root (key {@code root}, required) the site's directory, put first on {@code sys.path};
- *     relative to the prefix; an existing directory
+ * @param root (key {@code root}) the site's directory, put first on {@code sys.path}; relative to
+ *     the prefix; an existing directory. Without the key, the site's code comes by release and this
+ *     is the link to its current release (see {@link ReleaseSettings}), which need not exist yet
  * @param pythonPath (key {@code python_path}) more {@code sys.path} entries, relative to the root;
  *     they need not exist
  * @param isDefault (key {@code default}) whether this site gets the requests whose host matches no
@@ -45,6 +46,8 @@ import org.tomlj.Toml;
  * @param staticAliases (key {@code static}) URL prefix (starting and ending with {@code /}) to an
  *     existing folder (relative to the root) served from disk; iterated longest prefix first, so
  *     the first prefix that matches a path is the right one
+ * @param releases (keys {@code keep_releases}, {@code disk}) whether the code comes by release, and
+ *     how many releases and how much disk it may keep
  */
 public record SiteConfig(
         String name,
@@ -62,7 +65,8 @@ public record SiteConfig(
         long maxRequests,
         long maxBody,
         Map<String, String> env,
-        Map<String, Path> staticAliases) {
+        Map<String, Path> staticAliases,
+        ReleaseSettings releases) {
 
     /** {@code memory} when not set: 128M. */
     public static final long DEFAULT_MEMORY = 128L << 20;
@@ -92,6 +96,7 @@ public record SiteConfig(
         hosts = List.copyOf(hosts);
         requireNonNull(app, "app");
         requireNonNull(root, "root");
+        requireNonNull(releases, "releases");
         pythonPath = List.copyOf(pythonPath);
         requireNonNull(idleTimeout, "idleTimeout");
         requireNonNull(requestTimeout, "requestTimeout");
@@ -99,6 +104,22 @@ public record SiteConfig(
         Map<String, Path> sorted = new TreeMap<>(LONGEST_FIRST);
         sorted.putAll(staticAliases);
         staticAliases = Collections.unmodifiableMap(new LinkedHashMap<>(sorted));
+    }
+
+    /**
+     * This site with its code at {@code codeRoot}: {@code root}, and the {@code python_path} entries and
+     * {@code static} folders below it, moved there. A runner of a site whose code comes by release is started
+     * with the release the {@code current} link names at that moment, so that a later switch never mixes two
+     * releases in one process.
+     */
+    public SiteConfig withCodeAt(Path codeRoot) {
+        return new SiteConfig(name, sourceFile, hosts, app, codeRoot,
+                pythonPath.stream().map(p -> moved(p, codeRoot)).toList(), isDefault, memory, processes, threads,
+                idleTimeout, requestTimeout, maxRequests, maxBody, env, staticAliases, releases);
+    }
+
+    private Path moved(Path p, Path codeRoot) {
+        return p.startsWith(root) ? codeRoot.resolve(root.relativize(p)) : p;
     }
 
     /** Same as {@link #toToml(Path) toToml(null)}: paths are printed absolute. */
@@ -122,13 +143,17 @@ public record SiteConfig(
                 .append(String.join(", ", hosts.stream().map(SiteConfig::str).toList()))
                 .append("]\n");
         b.append("app = ").append(str(app)).append('\n');
-        b.append("root = ")
-                .append(
-                        str(
-                                relative(
-                                        prefix == null ? null : prefix.toAbsolutePath().normalize(),
-                                        root)))
-                .append('\n');
+        if (!releases.fromReleases()) {
+            b.append("root = ")
+                    .append(
+                            str(
+                                    relative(
+                                            prefix == null
+                                                    ? null
+                                                    : prefix.toAbsolutePath().normalize(),
+                                            root)))
+                    .append('\n');
+        }
         if (!pythonPath.isEmpty()) {
             b.append("python_path = [")
                     .append(
@@ -187,6 +212,12 @@ public record SiteConfig(
                                                             + str(relative(root, e.getValue())))
                                     .toList()));
             b.append(" }\n");
+        }
+        if (releases.keep() != ReleaseSettings.DEFAULT_KEEP) {
+            b.append("keep_releases = ").append(releases.keep()).append('\n');
+        }
+        if (releases.disk() != 0) {
+            b.append("disk = ").append(str(Units.formatSize(releases.disk()))).append('\n');
         }
         return b.toString();
     }

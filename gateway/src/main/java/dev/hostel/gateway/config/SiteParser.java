@@ -32,7 +32,9 @@ final class SiteParser {
                     "max_requests",
                     "max_body",
                     "env",
-                    "static");
+                    "static",
+                    "keep_releases",
+                    "disk");
 
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final String IDENT = "[A-Za-z_][A-Za-z0-9_]*";
@@ -92,8 +94,10 @@ final class SiteParser {
             }
         }
 
-        Path root = null;
-        if (f.require("root", "root = \"sites/blog\"")) {
+        // Without root, the site's code comes by release: its root is the link to the current one.
+        boolean fromReleases = !f.has("root");
+        Path root = fromReleases ? ReleaseSettings.folder(prefix, name).resolve(ReleaseSettings.CURRENT) : null;
+        if (!fromReleases) {
             root = f.string("root").flatMap(r -> path(f, "root", prefix, r)).orElse(null);
             if (root != null && !Files.isDirectory(root)) {
                 f.error(
@@ -135,8 +139,15 @@ final class SiteParser {
                 f.integer("max_requests", 0, Long.MAX_VALUE)
                         .orElse(SiteConfig.DEFAULT_MAX_REQUESTS);
         long maxBody = f.size("max_body", 0, "").orElse(SiteConfig.DEFAULT_MAX_BODY);
+        ReleaseSettings releases =
+                new ReleaseSettings(
+                        fromReleases,
+                        f.integer("keep_releases", 1, ReleaseSettings.MAX_KEEP)
+                                .orElse((long) ReleaseSettings.DEFAULT_KEEP)
+                                .intValue(),
+                        f.size("disk", 0, "").orElse(0L));
         Map<String, String> env = env(f);
-        Map<String, Path> statics = statics(f, base, root != null);
+        Map<String, Path> statics = statics(f, base, root != null && !fromReleases);
 
         if (errors.size() > before) {
             return null;
@@ -158,7 +169,8 @@ final class SiteParser {
                         maxRequests,
                         maxBody,
                         env,
-                        statics);
+                        statics,
+                        releases);
         return new Parsed(site, table);
     }
 

@@ -6,7 +6,6 @@ import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -69,20 +68,13 @@ final class StaticFiles {
         this.aliases = aliases;
     }
 
-    /** @param aliases URL prefix (starting and ending with "/") -> existing folder, longest prefix first */
+    /**
+     * @param aliases URL prefix (starting and ending with "/") -> folder, longest prefix first. A folder may be
+     *                reached through a link that moves (a site's {@code current} release): it is resolved at
+     *                each lookup, so that a switch is seen within {@link #LOOKUP_TTL}.
+     */
     static StaticFiles of(Map<String, Path> aliases) {
-        if (aliases.isEmpty()) {
-            return NONE;
-        }
-        Map<String, Path> real = new LinkedHashMap<>();
-        aliases.forEach((prefix, folder) -> {
-            try {
-                real.put(prefix, folder.toRealPath());
-            } catch (IOException e) {
-                throw new UncheckedIOException("static folder " + folder + " for " + prefix + " is unreadable", e);
-            }
-        });
-        return new StaticFiles(real);
+        return aliases.isEmpty() ? NONE : new StaticFiles(new LinkedHashMap<>(aliases));
     }
 
     boolean isEmpty() {
@@ -101,7 +93,13 @@ final class StaticFiles {
         return null;
     }
 
-    private static Lookup resolve(Path folder, String rest) {
+    private static Lookup resolve(Path alias, String rest) {
+        Path folder;
+        try {
+            folder = alias.toRealPath();
+        } catch (IOException e) {
+            return new NotFound(); // a site without a release yet
+        }
         String lower = rest.toLowerCase(Locale.ROOT);
         if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
             return new Refused(400);

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -133,14 +132,6 @@ public final class RunnerLauncher implements AutoCloseable {
                 List.of(), 2, 128L << 20, socket, extraFlags));
     }
 
-    /**
-     * Waits until the class-data archive and Jython's unpacked library are made (or could not be), for
-     * {@code hostel prepare}; true when both exist.
-     */
-    public boolean awaitPrepared(Duration timeout) throws InterruptedException {
-        preparation.join(Math.max(1, timeout.toMillis()));
-        return !preparation.isAlive() && cds.ready() && jythonHome.isPresent();
-    }
 
     public Path logFile(SiteConfig site) {
         return logDir.resolve(site.name() + ".log");
@@ -250,7 +241,8 @@ public final class RunnerLauncher implements AutoCloseable {
     }
 
     /** Starts a runner of {@code site} listening on {@code socket}, inside its memory ceiling. */
-    Process launch(SiteConfig site, Path socket) throws IOException {
+    Process launch(SiteConfig configured, Path socket) throws IOException {
+        SiteConfig site = withCurrentRelease(configured);
         Files.createDirectories(runDir);
         Files.createDirectories(logDir);
         Files.deleteIfExists(socket);
@@ -315,7 +307,8 @@ public final class RunnerLauncher implements AutoCloseable {
      * then on treats it as a runner this launcher started (its cgroup, its RSS watch, the classification of its
      * exit). Its stdout's next line is {@code HOSTEL-READY}, as for a runner started for the site.
      */
-    Process adopt(SiteConfig site, Path socket, SpareProcess spare) throws IOException {
+    Process adopt(SiteConfig configured, Path socket, SpareProcess spare) throws IOException {
+        SiteConfig site = withCurrentRelease(configured);
         Files.createDirectories(runDir);
         Files.deleteIfExists(socket);
         Process process = spare.process();
@@ -333,6 +326,23 @@ public final class RunnerLauncher implements AutoCloseable {
         watch.watch(site.name(), index, process, site.memory());
         process.onExit().thenAccept(p -> exited(p.pid(), p.exitValue()));
         return process;
+    }
+
+    /**
+     * A site whose code comes by release, pinned to the release {@code current} names now (see
+     * {@link SiteConfig#withCodeAt}); other sites as they are.
+     *
+     * @throws IOException naming the way out when the site has no release yet
+     */
+    static SiteConfig withCurrentRelease(SiteConfig site) throws IOException {
+        if (!site.releases().fromReleases()) {
+            return site;
+        }
+        if (!Files.isDirectory(site.root())) {
+            throw new IOException("site " + site.name() + " has no release yet: deploy one with `hostel ctl deploy "
+                    + site.name() + " SOURCE`");
+        }
+        return site.withCodeAt(site.root().toRealPath());
     }
 
     /** {@code LOAD <json>}: the site's options as a runner's command line has them, its env and its log. */

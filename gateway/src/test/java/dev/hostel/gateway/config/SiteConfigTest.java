@@ -218,8 +218,7 @@ class SiteConfigTest {
         assertEquals(
                 List.of(
                         "blog.toml:0: hosts: is required (e.g. hosts = [\"blog.example.com\"])",
-                        "blog.toml:0: app: is required (e.g. app = \"blog.wsgi:application\")",
-                        "blog.toml:0: root: is required (e.g. root = \"sites/blog\")"),
+                        "blog.toml:0: app: is required (e.g. app = \"blog.wsgi:application\")"),
                 e);
     }
 

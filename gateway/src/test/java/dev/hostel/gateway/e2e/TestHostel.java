@@ -67,6 +67,11 @@ public final class TestHostel {
 
     /** The same, with more keys for {@code hostel.toml} (e.g. a small {@code budget}). */
     public static TestHostel start(String hostelToml, SiteWriter sites) throws Exception {
+        return start(hostelToml, sites, null);
+    }
+
+    /** The same with {@code prefix} (null: the repository), where relative roots and releases live. */
+    public static TestHostel start(String hostelToml, SiteWriter sites, Path prefix) throws Exception {
         // Short, because Unix socket paths are limited to 107 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
         Path conf = dir.resolve("conf");
@@ -77,7 +82,8 @@ public final class TestHostel {
                 prefix = "%s"
                 log_dir = "%s"
                 %s
-                """.formatted(dir.resolve("run/hostel.sock"), HOME, dir.resolve("logs"), hostelToml));
+                """.formatted(dir.resolve("run/hostel.sock"), prefix == null ? HOME : prefix, dir.resolve("logs"),
+                hostelToml));
         sites.write(conf.resolve("sites.d"));
         HostelConfig config = ConfigLoader.loadHostel(conf);
         Hostel hostel = new Hostel(config, HOME);
