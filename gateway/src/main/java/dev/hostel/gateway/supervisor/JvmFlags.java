@@ -31,33 +31,59 @@ public final class JvmFlags {
     private static final long MB = 1024 * 1024;
     /** From this ceiling up, a site is big enough for C2 to pay for its memory. */
     static final long C2_FROM = 512 * MB;
+    /** C1 compiles a method after 10 times the default invocations: Jython's start-up code is left interpreted. */
+    static final int COMPILE_THRESHOLD_SCALING = 10;
+    /** How often the JVM hands glibc's freed malloc pages back to the kernel (malloc_trim). */
+    static final int TRIM_NATIVE_HEAP_INTERVAL_MS = 10_000;
 
     private JvmFlags() {
+    }
+
+    /** Prints the flags for a ceiling such as {@code 128M}, one line: for {@code bench/runner-memory} and operators. */
+    public static void main(String[] args) {
+        System.out.println(String.join(" ", forCeiling(dev.hostel.gateway.config.Units.parseSize(args[0]))));
     }
 
     /** The flags for a runner whose whole process may use {@code ceilingBytes}. */
     public static List<String> forCeiling(long ceilingBytes) {
         long heap = Math.max(32 * MB, ceilingBytes / 2);
-        long young = Math.min(32 * MB, Math.max(2 * MB, ceilingBytes / 32));
+        long young = young(ceilingBytes);
         long metaspace = Math.max(32 * MB, ceilingBytes * 3 / 10);
         long codeCache = Math.max(16 * MB, ceilingBytes / 8);
         long direct = Math.max(16 * MB, ceilingBytes / 8);
         List<String> flags = new ArrayList<>();
-        flags.add("-Xms8m");
+        flags.add("-Xms" + toMb(initialHeap(ceilingBytes)) + "m");
         flags.add("-Xmx" + toMb(heap) + "m");
         flags.add("-Xmn" + toMb(young) + "m");
         flags.add("-XX:MinHeapFreeRatio=10");
         flags.add("-XX:MaxHeapFreeRatio=20");
+        flags.add("-XX:-ShrinkHeapInSteps");
         flags.add("-XX:MaxMetaspaceSize=" + toMb(metaspace) + "m");
         flags.add("-XX:ReservedCodeCacheSize=" + toMb(codeCache) + "m");
         flags.add("-XX:MaxDirectMemorySize=" + toMb(direct) + "m");
         if (ceilingBytes < C2_FROM) {
             flags.add("-XX:TieredStopAtLevel=1");
+            flags.add("-XX:CompileThresholdScaling=" + COMPILE_THRESHOLD_SCALING);
         }
+        flags.add("-XX:TrimNativeHeapInterval=" + TRIM_NATIVE_HEAP_INTERVAL_MS);
         flags.add("-XX:+UseSerialGC");
         flags.add("-XX:+ExitOnOutOfMemoryError");
         flags.add("-XX:-UsePerfData");
         return flags;
+    }
+
+    /** The young generation, {@code -Xmn}: C/32, 2 to 32 MB. */
+    static long young(long ceilingBytes) {
+        return Math.min(32 * MB, Math.max(2 * MB, ceilingBytes / 32));
+    }
+
+    /**
+     * The initial heap, {@code -Xms}: 8 MB, or twice the young generation where that is more, so that the young
+     * generation always fits with room for the old one (a young generation as large as the initial heap makes the
+     * JVM warn "NewSize was set larger than initial heap size" and shrink it).
+     */
+    static long initialHeap(long ceilingBytes) {
+        return Math.max(8 * MB, 2 * young(ceilingBytes));
     }
 
     private static long toMb(long bytes) {
