@@ -25,7 +25,7 @@ class JvmFlagsTest {
     @Test
     void theDefaultCeilingOf128M() {
         assertEquals(List.of("-Xms8m", "-Xmx64m", "-Xmn4m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
-                "-XX:-ShrinkHeapInSteps", "-XX:MaxMetaspaceSize=38m", "-XX:ReservedCodeCacheSize=16m",
+                "-XX:-ShrinkHeapInSteps", "-XX:MaxMetaspaceSize=51m", "-XX:ReservedCodeCacheSize=16m",
                 "-XX:MaxDirectMemorySize=16m", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=10",
                 "-XX:TrimNativeHeapInterval=10000", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-UsePerfData"),
