@@ -135,6 +135,10 @@ public final class JythonApp {
             overrides.setProperty("python.import.site", "false");
             // The package cache would be written next to the jar by every runner at once; skip it.
             overrides.setProperty("python.cachedir.skip", "true");
+            // Left unset, Jython runs `locale charmap` in a child process to learn it (a fork of this JVM, and a
+            // reaper thread kept for good); the JDK has read the same answer from the locale already.
+            overrides.setProperty("python.console.encoding",
+                    System.getProperty("native.encoding", System.getProperty("file.encoding")));
             PySystemState.initialize(System.getProperties(), overrides, new String[] {""});
             PySystemState state = Py.getSystemState();
             state.stdout = state.stderr;

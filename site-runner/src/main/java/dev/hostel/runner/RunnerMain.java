@@ -41,6 +41,10 @@ public final class RunnerMain {
     }
 
     public static void main(String[] args) {
+        // Netty probes for Flight Recorder to emit its events, which loads some 80 JFR classes nobody uses here.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         // The gateway reads stdout for the READY line only: keep every other byte off it.
         PrintStream ready = System.out;
         SpareRunner spare = SpareRunner.requested(args) ? SpareRunner.install() : null;

@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * gateway to close the connection), closes every connection, and deletes the socket file. It is
  * idempotent and may be called from a shutdown hook.
  *
- * <p>One event loop thread serves all connections: it only moves bytes, Python runs on the workers.
+ * <p>One event loop thread serves all connections: it only moves bytes, Python runs on the workers. It also runs
+ * the {@link IdleTrim} check that gives memory back after a while without requests.
  */
 public final class RunnerServer {
     /** How the socket is served: native epoll where available, else the JDK's Unix-domain NIO. */
@@ -74,6 +75,7 @@ public final class RunnerServer {
     private final JythonApp app;
     private final Transport transport;
     private final Workers workers;
+    private final IdleTrim idleTrim;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private State state = State.NEW;
     private EventLoopGroup group;
@@ -99,6 +101,8 @@ public final class RunnerServer {
         this.app = app;
         this.transport = transport;
         this.workers = new Workers(app, threads);
+        this.idleTrim = new IdleTrim(IdleTrim.configured(), workers::lastActivityNanos, workers::inFlight,
+                IdleTrim::collect);
         this.group = group;
     }
 
@@ -132,6 +136,7 @@ public final class RunnerServer {
                     .childHandler(new RunnerChannelInitializer(app, workers, channels));
             serverChannel = bootstrap.bind(transport.address(socket)).sync().channel();
             bound = true;
+            idleTrim.start(group);
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         } catch (Exception e) {
             stop(Duration.ZERO);
@@ -167,6 +172,7 @@ public final class RunnerServer {
             return;
         }
         try {
+            idleTrim.stop();
             if (serverChannel != null) {
                 serverChannel.close().awaitUninterruptibly();
             }

@@ -11,17 +11,24 @@ import java.util.concurrent.TimeUnit;
  * The fixed pool of WSGI worker threads, with a count of requests in flight for draining.
  *
  * <p>The event loop never runs Python: it hands every request here. Requests beyond the pool size
- * wait in an unbounded queue; the gateway bounds how many it sends.
+ * wait in an unbounded queue; the gateway bounds how many it sends. Workers are started as requests come and end
+ * after {@link #IDLE_THREAD_LIFETIME} without one.
  */
 final class Workers {
+    /** How long a worker without requests lives on: as long as the runner waits before it gives memory back. */
+    static final Duration IDLE_THREAD_LIFETIME = IdleTrim.DEFAULT;
     private final ExecutorService pool;
     private final Object lock = new Object();
     private int inFlight;
     private volatile boolean draining;
+    private volatile long lastActivityNanos = System.nanoTime();
 
     Workers(JythonApp app, int threads) {
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                app.workerThreadFactory("wsgi-" + app.site() + "-"));
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, IDLE_THREAD_LIFETIME.toSeconds(),
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), app.workerThreadFactory("wsgi-" + app.site() + "-"));
+        // An idle runner needs no worker: each one holds a stack and Jython's per-thread state.
+        executor.allowCoreThreadTimeOut(true);
+        this.pool = executor;
     }
 
     /**
@@ -33,6 +40,7 @@ final class Workers {
         synchronized (lock) {
             inFlight++;
         }
+        lastActivityNanos = System.nanoTime();
         try {
             pool.execute(() -> {
                 try {
@@ -74,6 +82,11 @@ final class Workers {
         }
     }
 
+    /** When a request last started or ended ({@link System#nanoTime()}), for {@link IdleTrim}. */
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
     int inFlight() {
         synchronized (lock) {
             return inFlight;
@@ -86,6 +99,7 @@ final class Workers {
     }
 
     private void done() {
+        lastActivityNanos = System.nanoTime();
         synchronized (lock) {
             inFlight--;
             lock.notifyAll();
