@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.CookieManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,10 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +65,22 @@ class RealFrameworksEndToEndTest {
                         """.formatted(FRAMEWORKS, apps.resolve("djangopages"), MEMORY));
             }
         });
+        // Runners that import from the same folder take turns (ImportLock), and a framework's first import
+        // compiles it: on a busy 2-core machine the three can take minutes to be ready.
+        for (String[] site : new String[][] {{"flask", FLASK, "/api/1"}, {"djangoone", ONE, "/api"},
+                {"djangotwo", TWO, "/api"}}) {
+            awaitReady(site[0], site[1], site[2], Duration.ofMinutes(10));
+        }
+    }
+
+    /** Waits until {@code host} answers {@code path} with anything but 503 (no runner ready yet). */
+    private static void awaitReady(String site, String host, String path, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        int status;
+        while ((status = hostel.get(host, path).statusCode()) == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        assertEquals(200, status, site + " did not start: " + hostel.log(site));
     }
 
     @AfterAll
@@ -91,10 +109,37 @@ class RealFrameworksEndToEndTest {
         Files.writeString(marker, "unpacked from " + ARCHIVES + "\n");
     }
 
-    /** A client of its own, with its own cookie jar (cookies are kept per client, as a browser keeps them). */
-    private static HttpClient browser() {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieManager())
-                .connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * A browser's cookie jar for one site: every {@code Set-Cookie} kept as sent (name=value, quotes and all) and
+     * sent back in {@code Cookie}. Java's CookieManager is not used: it keys cookies by the URI's host (always
+     * 127.0.0.1 here, so the sites would share them) and does not keep Django's quoted message cookie intact.
+     */
+    private static final class Browser {
+        private final Map<String, String> cookies = new LinkedHashMap<>();
+
+        HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+            if (!cookies.isEmpty()) {
+                request.header("Cookie", cookies.entrySet().stream().map(c -> c.getKey() + "=" + c.getValue())
+                        .collect(Collectors.joining("; ")));
+            }
+            HttpResponse<String> response = RealFrameworksEndToEndTest.send(hostel.client, request.build());
+            for (String cookie : response.headers().allValues("set-cookie")) {
+                String pair = cookie.split(";", 2)[0];
+                int equals = pair.indexOf('=');
+                String name = pair.substring(0, equals).trim();
+                String value = pair.substring(equals + 1);
+                if (value.isEmpty() || cookie.contains("Max-Age=0")) {
+                    cookies.remove(name);
+                } else {
+                    cookies.put(name, value);
+                }
+            }
+            return response;
+        }
+
+        HttpResponse<String> get(String host, String path) throws Exception {
+            return send(hostel.request(host, path));
+        }
     }
 
     private static HttpResponse<String> send(HttpClient client, HttpRequest request) throws Exception {
@@ -130,13 +175,13 @@ class RealFrameworksEndToEndTest {
 
     @Test
     void flaskKeepsItsSessionInASignedCookie() throws Exception {
-        HttpClient browser = browser();
-        HttpResponse<String> first = send(browser, hostel.request(FLASK, "/visits").build());
+        Browser browser = new Browser();
+        HttpResponse<String> first = browser.get(FLASK, "/visits");
         assertEquals(200, first.statusCode(), first.body());
         String cookie = first.headers().firstValue("set-cookie").orElse("");
         assertTrue(cookie.startsWith("session=") && cookie.contains("HttpOnly"), cookie);
         assertTrue(first.body().replace(" ", "").contains("\"visits\":1"), first.body());
-        HttpResponse<String> second = send(browser, hostel.request(FLASK, "/visits").build());
+        HttpResponse<String> second = browser.get(FLASK, "/visits");
         assertTrue(second.body().replace(" ", "").contains("\"visits\":2"), second.body());
         HttpResponse<String> stranger = hostel.get(FLASK, "/visits");
         assertTrue(stranger.body().replace(" ", "").contains("\"visits\":1"), "no cookie, a new session");
@@ -185,8 +230,8 @@ class RealFrameworksEndToEndTest {
     @ParameterizedTest
     @CsvSource({ONE + ", Project One", TWO + ", Project Two"})
     void djangoFormWithCsrfPostsAndRedirectsWithAMessage(String host, String title) throws Exception {
-        HttpClient browser = browser();
-        HttpResponse<String> page = send(browser, hostel.request(host, "/").build());
+        Browser browser = new Browser();
+        HttpResponse<String> page = browser.get(host, "/");
         assertEquals(200, page.statusCode(), page.body());
         assertTrue(page.body().contains("<h1>" + title + "</h1>"), page.body());
         assertTrue(page.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("csrftoken=")),
@@ -197,13 +242,13 @@ class RealFrameworksEndToEndTest {
         HttpResponse<String> forged = send(hostel.client, form(host, "/submit", "name=Mallory").build());
         assertEquals(403, forged.statusCode(), "a POST without the CSRF cookie and token is refused");
 
-        HttpResponse<String> posted = send(browser,
-                form(host, "/submit", "csrfmiddlewaretoken=" + token.group(1) + "&name=Ada").build());
+        HttpResponse<String> posted = browser.send(
+                form(host, "/submit", "csrfmiddlewaretoken=" + token.group(1) + "&name=Ada"));
         assertEquals(302, posted.statusCode(), posted.body());
         assertEquals("/", posted.headers().firstValue("location").orElse(""));
-        HttpResponse<String> after = send(browser, hostel.request(host, "/").build());
+        HttpResponse<String> after = browser.get(host, "/");
         assertTrue(after.body().contains("<p class=\"message\">Thanks, Ada!</p>"), after.body());
-        HttpResponse<String> again = send(browser, hostel.request(host, "/").build());
+        HttpResponse<String> again = browser.get(host, "/");
         assertFalse(again.body().contains("Thanks, Ada!"), "a message is shown once");
     }
 
@@ -219,9 +264,9 @@ class RealFrameworksEndToEndTest {
 
     @Test
     void djangoSessionsLiveInCookiesSignedWithEachProjectsKey() throws Exception {
-        HttpClient browser = browser();
-        assertTrue(send(browser, hostel.request(ONE, "/visits").build()).body().contains("\"visits\": 1"));
-        HttpResponse<String> second = send(browser, hostel.request(ONE, "/visits").build());
+        Browser browser = new Browser();
+        assertTrue(browser.get(ONE, "/visits").body().contains("\"visits\": 1"));
+        HttpResponse<String> second = browser.get(ONE, "/visits");
         assertTrue(second.body().contains("\"visits\": 2"), second.body());
         String session = second.headers().allValues("set-cookie").stream()
                 .filter(c -> c.startsWith("sessionid=")).findFirst().orElseThrow();
