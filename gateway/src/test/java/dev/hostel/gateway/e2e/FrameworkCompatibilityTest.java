@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,7 @@ class FrameworkCompatibilityTest {
         assumeTrue(Files.exists(TestHostel.BOTTLE), "bottle.py not fetched (run scripts/test)");
         byte[] body = "a chunked body, read by Bottle 0.12 as it reads any other".repeat(100)
                 .getBytes(StandardCharsets.US_ASCII);
+        hostel.awaitAnswering("bottle", "bottle.test", "/", Duration.ofSeconds(120));
         // An InputStream of unknown length: HttpClient sends it chunked.
         HttpResponse<String> response = hostel.client.send(hostel.request("bottle.test", "/digest")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -168,6 +169,7 @@ class GatewayEndToEndTest {
 
     @Test
     void aPaddedSetCookieIsStrippedAndANulIsRefusedWithALogLineNamingTheHeader() throws Exception {
+        hostel.awaitAnswering("failing", "failing.test", "/", Duration.ofSeconds(120));
         HttpResponse<String> padded = hostel.get("failing.test", "/padded-cookie");
         assertEquals(200, padded.statusCode(), padded.body());
         assertEquals("a=1; Path=/", padded.headers().firstValue("set-cookie").orElse(""));
@@ -181,6 +183,7 @@ class GatewayEndToEndTest {
 
     @Test
     void theTargetReachesTheAppAsTheClientsBytesWithoutItsFragment() throws Exception {
+        hostel.awaitAnswering("failing", "failing.test", "/", Duration.ofSeconds(120));
         // Raw bytes C3 A0 (UTF-8 of U+00E0), then a raw E9 (not UTF-8), then escapes; a fragment at the end.
         String raw = RawHttp.exchange(hostel.port(), "GET /target/\u00c3\u00a0%20k/\u00e9?q=\u00c3\u00a0&r=%41#frag "
                 + "HTTP/1.1\r\nHost: failing.test\r\nConnection: close\r\n\r\n", 60_000);

@@ -69,18 +69,8 @@ class RealFrameworksEndToEndTest {
         // compiles it: on a busy 2-core machine the three can take minutes to be ready.
         for (String[] site : new String[][] {{"flask", FLASK, "/api/1"}, {"djangoone", ONE, "/api"},
                 {"djangotwo", TWO, "/api"}}) {
-            awaitReady(site[0], site[1], site[2], Duration.ofMinutes(10));
+            hostel.awaitAnswering(site[0], site[1], site[2], Duration.ofMinutes(10));
         }
-    }
-
-    /** Waits until {@code host} answers {@code path} with anything but 503 (no runner ready yet). */
-    private static void awaitReady(String site, String host, String path, Duration patience) throws Exception {
-        long deadline = System.nanoTime() + patience.toNanos();
-        int status;
-        while ((status = hostel.get(host, path).statusCode()) == 503 && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-        }
-        assertEquals(200, status, site + " did not start: " + hostel.log(site));
     }
 
     @AfterAll
