@@ -19,4 +19,11 @@ def form():
     return "name=%s" % bottle.request.forms.get("name")
 
 
+@app.post("/digest")
+def digest():
+    import hashlib
+    data = bottle.request.body.read()
+    return "%d %s" % (len(data), hashlib.sha256(data).hexdigest())
+
+
 application = app

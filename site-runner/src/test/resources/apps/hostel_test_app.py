@@ -136,6 +136,18 @@ def crlf_app(environ, start_response):
     return ['should not be sent']
 
 
+def padded_header_app(environ, start_response):
+    """As Django 1.11 sends cookies: c.output(header='') leaves a leading space."""
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('Set-Cookie', ' a=1; Path=/'),
+                              ('X-Padded', '\t  b \t')])
+    return ['padded']
+
+
+def nul_header_app(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('X-Nul', 'a\x00b')])
+    return ['should not be sent']
+
+
 def unicode_header_app(environ, start_response):
     start_response('200 OK', [('Content-Type', u'text/plain')])
     return ['should not be sent']
@@ -252,6 +264,8 @@ ROUTES = {
     'raise-after': raise_after_app,
     'crlf': crlf_app,
     'unicode-header': unicode_header_app,
+    'padded-header': padded_header_app,
+    'nul-header': nul_header_app,
     'unicode-body': unicode_body_app,
     'no-start': no_start_app,
     'twice': twice_app,

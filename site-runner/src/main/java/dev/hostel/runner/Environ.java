@@ -93,6 +93,11 @@ final class Environ {
             int path = authority < 0 ? -1 : uri.indexOf('/', authority + 3);
             target = path < 0 ? (authority < 0 ? uri : "/") : uri.substring(path);
         }
+        int fragment = target.indexOf('#');
+        if (fragment >= 0) {
+            // A fragment is the client's business (RFC 9110 section 4.2.5); servers drop it.
+            target = target.substring(0, fragment);
+        }
         int question = target.indexOf('?');
         String path = question < 0 ? target : target.substring(0, question);
         String query = question < 0 ? "" : target.substring(question + 1);
@@ -145,12 +150,16 @@ final class Environ {
         put(REMOTE_ADDR, client == null || client.isEmpty() ? LOCAL_ADDR : client);
     }
 
-    /** CONTENT_TYPE, CONTENT_LENGTH and HTTP_*: repeated headers joined with ", ", cookies with "; ". */
+    /**
+     * CONTENT_TYPE, CONTENT_LENGTH and HTTP_*: repeated headers joined with ", ", cookies with "; ". Not
+     * {@code Transfer-Encoding}: {@code wsgi.input} gives the body already decoded, and an app that saw
+     * {@code HTTP_TRANSFER_ENCODING: chunked} (Bottle 0.12) would decode it a second time.
+     */
     private void addHeaders() {
         Map<PyString, String> values = new LinkedHashMap<>();
         for (Map.Entry<String, String> header : headers) {
             String name = header.getKey();
-            if (name.indexOf('_') >= 0) {
+            if (name.indexOf('_') >= 0 || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
                 continue;
             }
             PyString key = COMMON_HEADER_KEYS.get(name);

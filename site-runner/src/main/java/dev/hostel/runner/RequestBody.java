@@ -119,6 +119,11 @@ final class RequestBody {
         notifyAll();
     }
 
+    /** The bytes queued and not yet read. */
+    synchronized long queued() {
+        return queued;
+    }
+
     /** Whether the whole body has arrived (or the connection ended it). */
     synchronized boolean isComplete() {
         return ended;

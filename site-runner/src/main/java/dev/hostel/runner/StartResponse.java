@@ -20,7 +20,10 @@ import org.python.core.PyUnicode;
  *
  * <p>It validates where the values enter, so that the application sees the error: the status must
  * be a byte str {@code "NNN Reason"} with a final status code, headers a list of
- * {@code (name, value)} byte str pairs, names HTTP tokens, values free of CR, LF and NUL. Hop-by-hop
+ * {@code (name, value)} byte str pairs, names HTTP tokens, values free of control characters (CR, LF,
+ * NUL, ...; a horizontal tab is allowed). Leading and trailing spaces and tabs of a value are not part of
+ * it (RFC 9110 section 5.5) and are stripped, as wsgiref, gunicorn and mod_wsgi accept them: Django 1.11
+ * sends every {@code Set-Cookie} value with a leading space. Hop-by-hop
  * headers are dropped: framing and connection management belong to the server. Calling it again
  * without {@code exc_info} is an error; with {@code exc_info} after the head was sent, it re-raises
  * that exception. It returns the {@code write(data)} callable.
@@ -99,9 +102,9 @@ final class StartResponse extends PyObject {
                 throw Py.TypeError("each response header must be a (name, value) tuple, got " + item.__repr__());
             }
             String name = string(item.__getitem__(0), "header name");
-            String value = string(item.__getitem__(1), "header value");
+            String value = withoutOuterWhitespace(string(item.__getitem__(1), "header value"));
             checkToken(name, item);
-            checkText(value, "header value", item);
+            checkFieldValue(value, item);
             String lower = name.toLowerCase(Locale.ROOT);
             if (HOP_BY_HOP.contains(lower)) {
                 continue;
@@ -138,6 +141,34 @@ final class StartResponse extends PyObject {
             boolean token = c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
             if (!token) {
                 throw Py.ValueError("invalid character in header name: " + item.__repr__());
+            }
+        }
+    }
+
+    /** Strips the optional whitespace (SP, HTAB) around a field value, RFC 9110 section 5.5. */
+    static String withoutOuterWhitespace(String value) {
+        int start = 0;
+        int end = value.length();
+        while (start < end && isBlank(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && isBlank(value.charAt(end - 1))) {
+            end--;
+        }
+        return value.substring(start, end);
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** Any control character but HTAB (field-vchar and obs-text are allowed, RFC 9110 section 5.5). */
+    private static void checkFieldValue(String value, PyObject item) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < ' ' && c != '\t' || c == 0x7F) {
+                throw Py.ValueError((c == '\r' || c == '\n' || c == 0 ? "CR, LF or NUL" : "a control character")
+                        + " in the value of response header " + item.__getitem__(0).__repr__() + ": " + item.__repr__());
             }
         }
     }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -25,11 +26,23 @@ import java.nio.charset.StandardCharsets;
  * <p>The gateway sends one request at a time per connection (RFC 9112 section 9.3, without
  * pipelining), so a connection has at most one body being received. A request the codec could
  * not parse gets 400 and the connection is closed (RFC 9112 section 2.2).
+ *
+ * <p>A chunked request body is gathered before the application is called, up to
+ * {@link #GATHERED_BODY_LIMIT} bytes, so that the application sees its {@code CONTENT_LENGTH}, as
+ * behind nginx (whose {@code proxy_request_buffering} does the same): frameworks that read only
+ * {@code CONTENT_LENGTH} bytes (Bottle 0.12, Django) would otherwise read an empty body. A longer one
+ * is streamed as it comes, without {@code CONTENT_LENGTH}, to be read until {@code ''}
+ * ({@code wsgi.input_terminated}), as gunicorn gives it; either way the app never sees the chunking.
  */
 final class WsgiRequestHandler extends ChannelInboundHandlerAdapter {
+    /** The most of a chunked request body held back to give the app its length: the queue's high water. */
+    static final int GATHERED_BODY_LIMIT = RequestBody.HIGH_WATER;
+
     private final JythonApp app;
     private final Workers workers;
     private RequestBody body;
+    /** A chunked request whose body is being gathered: its call is submitted once that is done. */
+    private HttpRequest gathering;
 
     WsgiRequestHandler(JythonApp app, Workers workers) {
         this.app = app;
@@ -45,10 +58,10 @@ final class WsgiRequestHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             body = new RequestBody(ctx.channel());
-            ResponseWriter writer = new ResponseWriter(ctx, request, workers::isDraining);
-            if (!workers.submit(new WsgiCall(app, request, body, writer))) {
-                body.abandon();
-                reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE);
+            if (HttpUtil.isTransferEncodingChunked(request)) {
+                gathering = request;
+            } else {
+                submit(ctx, request);
             }
         }
         if (msg instanceof HttpContent content) {
@@ -65,10 +78,28 @@ final class WsgiRequestHandler extends ChannelInboundHandlerAdapter {
             }
             if (msg instanceof LastHttpContent && body != null) {
                 body.end();
+                if (gathering != null) {
+                    // The whole body is here: the app gets its length, and no sign of the chunking.
+                    gathering.headers().remove(HttpHeaderNames.TRANSFER_ENCODING)
+                            .set(HttpHeaderNames.CONTENT_LENGTH, body.queued());
+                    submit(ctx, gathering);
+                }
                 body = null;
+            } else if (gathering != null && body != null && body.queued() > GATHERED_BODY_LIMIT) {
+                submit(ctx, gathering); // too long to hold: streamed, to be read until ''
             }
         } else if (!(msg instanceof HttpRequest)) {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Hands {@code request} and its {@link #body} to a worker; 503 when they are all busy and the queue is full. */
+    private void submit(ChannelHandlerContext ctx, HttpRequest request) {
+        gathering = null;
+        ResponseWriter writer = new ResponseWriter(ctx, request, workers::isDraining);
+        if (!workers.submit(new WsgiCall(app, request, body, writer))) {
+            body.abandon();
+            reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE);
         }
     }
 
@@ -89,6 +120,7 @@ final class WsgiRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void failBody() {
+        gathering = null;
         if (body != null) {
             body.fail();
             body = null;

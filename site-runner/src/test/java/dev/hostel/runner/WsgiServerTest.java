@@ -115,6 +115,61 @@ class WsgiServerTest {
     }
 
     @Test
+    void rawNonAsciiBytesOfTheTargetReachPathInfoAsTheSameBytes() throws Exception {
+        try (UdsClient client = UdsClient.connect(socket)) {
+            client.send("GET /path/\u00c3\u00a0%20k HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            Response response = client.readResponse(false);
+            assertArrayEquals(new byte[] {'/', 'p', 'a', 't', 'h', '/', (byte) 0xC3, (byte) 0xA0, ' ', 'k'},
+                    response.body());
+        }
+    }
+
+    @Test
+    void aFragmentIsDroppedFromPathAndQuery() throws Exception {
+        Map<String, String> env = environ(get("/environ/p?a=1#frag"));
+        assertEquals("str /environ/p", env.get("PATH_INFO"));
+        assertEquals("str a=1", env.get("QUERY_STRING"));
+        assertEquals("str /environ/p", environ(get("/environ/p#frag?b=2")).get("PATH_INFO"));
+    }
+
+    @Test
+    void aChunkedBodyReachesTheAppDecodedWithItsLengthAndNoTransferEncoding() throws Exception {
+        try (UdsClient client = UdsClient.connect(socket)) {
+            client.send("POST /environ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+            client.sendChunk("abc".getBytes(StandardCharsets.US_ASCII));
+            client.sendChunk("defg".getBytes(StandardCharsets.US_ASCII));
+            client.send("0\r\n\r\n");
+            Map<String, String> env = environ(client.readResponse(false));
+            assertNull(env.get("HTTP_TRANSFER_ENCODING"), "the body is decoded already");
+            assertEquals("str 7", env.get("CONTENT_LENGTH"), "a short chunked body is gathered, as nginx does");
+            assertEquals("bool True", env.get("wsgi.input_terminated"));
+        }
+    }
+
+    @Test
+    void aChunkedBodyTooLongToGatherIsStreamedWithoutContentLength() throws Exception {
+        byte[] chunk = new byte[64 * 1024];
+        try (UdsClient client = UdsClient.connect(socket)) {
+            client.send("POST /environ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+            for (int sent = 0; sent <= WsgiRequestHandler.GATHERED_BODY_LIMIT; sent += chunk.length) {
+                client.sendChunk(chunk);
+            }
+            client.send("0\r\n\r\n");
+            Map<String, String> env = environ(client.readResponse(false));
+            assertNull(env.get("HTTP_TRANSFER_ENCODING"));
+            assertNull(env.get("CONTENT_LENGTH"), "read until '' (wsgi.input_terminated), as under gunicorn");
+        }
+    }
+
+    @Test
+    void outerWhitespaceOfAResponseHeaderValueIsStripped() throws Exception {
+        Response response = get("/padded-header");
+        assertEquals(200, response.status(), response.text());
+        assertEquals("a=1; Path=/", response.header("Set-Cookie"));
+        assertEquals("b", response.header("X-Padded"));
+    }
+
+    @Test
     void repeatedHeadersAreJoinedCookiesWithSemicolons() throws Exception {
         Map<String, String> env = environ(get("/environ", "X-Multi: a", "X-Multi: b", "Cookie: c=1",
                 "Cookie: d=2", "X_Sneaky: dropped"));
@@ -339,7 +394,7 @@ class WsgiServerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"/raise", "/crlf", "/unicode-header", "/unicode-body", "/no-start", "/twice"})
+    @CsvSource({"/raise", "/crlf", "/nul-header", "/unicode-header", "/unicode-body", "/no-start", "/twice"})
     void applicationErrorsBeforeTheHeadGive500WithoutDetails(String target) throws Exception {
         try (UdsClient client = UdsClient.connect(socket)) {
             Response response = client.get(target);

@@ -94,7 +94,8 @@ final class ProxyExchange implements UpstreamExchange {
         if (HttpUtil.is100ContinueExpected(request)) {
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        HttpRequest outbound = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
+        HttpRequest outbound = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(),
+                RequestTarget.forRunner(request.uri()),
                 request.headers());
         ForwardedHeaders.toRunner(outbound.headers(), record.clientIp(), "http", localPort);
         Channel runner = connection.channel();

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,6 +47,20 @@ class FrameworkCompatibilityTest {
         assertEquals("name=Ada Lovelace", form.body());
 
         assertEquals(404, hostel.get("bottle.test", "/missing").statusCode());
+    }
+
+    @Test
+    void bottleReadsAChunkedPost() throws Exception {
+        assumeTrue(Files.exists(TestHostel.BOTTLE), "bottle.py not fetched (run scripts/test)");
+        byte[] body = "a chunked body, read by Bottle 0.12 as it reads any other".repeat(100)
+                .getBytes(StandardCharsets.US_ASCII);
+        hostel.awaitAnswering("bottle", "bottle.test", "/", Duration.ofSeconds(120));
+        // An InputStream of unknown length: HttpClient sends it chunked.
+        HttpResponse<String> response = hostel.client.send(hostel.request("bottle.test", "/digest")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(body.length + " " + GatewayEndToEndTest.sha256(body), response.body());
     }
 
     @Test

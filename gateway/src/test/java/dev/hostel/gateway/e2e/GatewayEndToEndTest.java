@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -164,6 +165,32 @@ class GatewayEndToEndTest {
         assertEquals(500, response.statusCode());
         assertTrue(response.headers().firstValue("set-cookie").isEmpty());
         assertTrue(response.headers().firstValue("x-evil").isEmpty());
+    }
+
+    @Test
+    void aPaddedSetCookieIsStrippedAndANulIsRefusedWithALogLineNamingTheHeader() throws Exception {
+        hostel.awaitAnswering("failing", "failing.test", "/", Duration.ofSeconds(120));
+        HttpResponse<String> padded = hostel.get("failing.test", "/padded-cookie");
+        assertEquals(200, padded.statusCode(), padded.body());
+        assertEquals("a=1; Path=/", padded.headers().firstValue("set-cookie").orElse(""));
+
+        HttpResponse<String> nul = hostel.get("failing.test", "/nul-header");
+        assertEquals(500, nul.statusCode());
+        assertTrue(nul.headers().firstValue("x-nul").isEmpty());
+        assertTrue(waitForLog("failing", "CR, LF or NUL in the value of response header 'X-Nul'"),
+                "no log line naming the header: " + hostel.log("failing"));
+    }
+
+    @Test
+    void theTargetReachesTheAppAsTheClientsBytesWithoutItsFragment() throws Exception {
+        hostel.awaitAnswering("failing", "failing.test", "/", Duration.ofSeconds(120));
+        // Raw bytes C3 A0 (UTF-8 of U+00E0), then a raw E9 (not UTF-8), then escapes; a fragment at the end.
+        String raw = RawHttp.exchange(hostel.port(), "GET /target/\u00c3\u00a0%20k/\u00e9?q=\u00c3\u00a0&r=%41#frag "
+                + "HTTP/1.1\r\nHost: failing.test\r\nConnection: close\r\n\r\n", 60_000);
+        assertEquals(200, RawHttp.status(raw), raw);
+        String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+        assertEquals("/target/\u00c3\u00a0 k/\u00e9\nq=\u00c3\u00a0&r=%41\n", body,
+                "PATH_INFO decoded to the same bytes, QUERY_STRING as sent, no fragment");
     }
 
     @Test

@@ -142,6 +142,22 @@ public final class TestHostel {
         return client.send(request(host, path).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Waits until {@code host} answers {@code path} with 200: its runner started (a framework's can take minutes on
+     * a loaded machine) and its first request, slow while classes load, is behind it, so that a test's own request
+     * meets neither a 503 (no runner ready) nor a short {@code request_timeout}. Fails with the site's log.
+     */
+    void awaitAnswering(String site, String host, String path, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        int status;
+        while ((status = get(host, path).statusCode()) != 200 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        if (status != 200) {
+            throw new AssertionError(site + " answered " + status + " until the deadline; its log:\n" + log(site));
+        }
+    }
+
     public int port() {
         return base.getPort();
     }

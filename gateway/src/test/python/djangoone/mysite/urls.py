@@ -1,0 +1,5 @@
+from django.conf.urls import include, url
+
+urlpatterns = [
+    url(r"^", include("pages.urls")),
+]
