@@ -15,6 +15,7 @@ import dev.hostel.gateway.logs.AccessLog;
 import dev.hostel.gateway.metrics.HostelMetrics;
 import dev.hostel.gateway.metrics.MetricsServer;
 import dev.hostel.gateway.server.GatewayChannelInitializer;
+import dev.hostel.gateway.server.ResponseBuffers;
 import dev.hostel.gateway.server.GatewayServer;
 import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
@@ -64,6 +65,7 @@ public final class Hostel {
     private Supervisor supervisor;
     private MemoryBudget budget;
     private GatewayServer server;
+    private ResponseBuffers responseBuffers;
     private List<InetSocketAddress> addresses = List.of();
     private HostelMetrics metrics;
     private AccessLog accessLog;
@@ -114,10 +116,12 @@ public final class Hostel {
             accessLog.completed(record);
             metrics.requests().completed(record);
         };
+        responseBuffers = new ResponseBuffers(config.buffering());
         acceptors = transport.newEventLoopGroup(1, "hostel-accept");
         workers = transport.newEventLoopGroup(0, "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
-                new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30)));
+                new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
+                        responseBuffers));
         List<InetSocketAddress> wanted = new ArrayList<>();
         for (ListenAddress listen : config.listen()) {
             wanted.add(new InetSocketAddress(listen.host(), listen.port()));
@@ -175,6 +179,16 @@ public final class Hostel {
     /** The addresses the listeners are bound to (a configured port 0 shows the real one). */
     public List<InetSocketAddress> addresses() {
         return addresses;
+    }
+
+    /** Responses held for slow clients, in memory and in temporary files. */
+    public ResponseBuffers responseBuffers() {
+        return responseBuffers;
+    }
+
+    /** Open client connections. */
+    public int connections() {
+        return server == null ? 0 : server.connections();
     }
 
     public Supervisor supervisor() {

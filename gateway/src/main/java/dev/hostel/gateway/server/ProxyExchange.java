@@ -2,11 +2,14 @@ package dev.hostel.gateway.server;
 
 import dev.hostel.gateway.upstream.UpstreamConnection;
 import dev.hostel.gateway.upstream.UpstreamExchange;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,14 +22,19 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 
+import java.io.IOException;
+
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One request relayed to a runner and its response relayed back, both streamed with back-pressure: a request
- * body chunk is read from the client only once the previous one was written to the runner, and the runner
- * connection is read only while the client connection is writable. Everything here runs on the client
- * connection's event loop, which is also the runner connection's.
+ * One request relayed to a runner and its response relayed back. The request body is streamed with
+ * back-pressure: a chunk is read from the client only once the previous one was written to the runner. The
+ * response goes to the client piece by piece as it comes while the client keeps up; what a slow client cannot
+ * take yet is held in a {@link ResponseSpool} (memory, then a temporary file, like nginx's
+ * {@code proxy_buffering}), so that the runner's worker is free once its response is with the gateway, whatever
+ * the client's speed. Only a full spool makes the runner wait. Everything here runs on the client connection's
+ * event loop, which is also the runner connection's.
  */
 final class ProxyExchange implements UpstreamExchange {
     private static final Logger LOG = Logger.getLogger(ProxyExchange.class.getName());
@@ -43,6 +51,7 @@ final class ProxyExchange implements UpstreamExchange {
     private final Site site;
     private final int localPort;
     private final Completion completion;
+    private final ResponseBuffers buffers;
     private final boolean head;
     private final boolean keepAlive;
 
@@ -56,9 +65,20 @@ final class ProxyExchange implements UpstreamExchange {
     /** An HTTP/1.0 client reads a body without Content-Length until the connection closes. */
     private boolean clientMustClose;
     private boolean runnerKeepAlive = true;
+    /** What the client could not take yet; made on first need. */
+    private ResponseSpool spool;
+    /** The runner sent its whole response; its connection went back to the pool. */
+    private boolean runnerFinished;
+    /** The spool is full: the runner is not read until the client takes some. */
+    private boolean runnerPaused;
+    /** Since when the client has taken nothing while part of its response waits for it; 0: it keeps up. */
+    private long clientStalledSince;
+    /** The end of a held response, written once everything before it is. */
+    private LastHttpContent endOfResponse = LastHttpContent.EMPTY_LAST_CONTENT;
 
     ProxyExchange(ChannelHandlerContext client, HttpRequest request, RequestRecord record, Site site, int localPort,
-                  Completion completion) {
+                  ResponseBuffers buffers, Completion completion) {
+        this.buffers = buffers;
         this.client = client;
         this.request = request;
         this.record = record;
@@ -190,32 +210,117 @@ final class ProxyExchange implements UpstreamExchange {
             return;
         }
         record.addBytes(content.content().readableBytes());
-        if (!(content instanceof LastHttpContent)) {
-            client.write(content); // flushed at the end of the read, see onUpstreamReadComplete
+        boolean last = content instanceof LastHttpContent;
+        if ((spool == null || spool.isEmpty()) && client.channel().isWritable()) {
+            if (!last) {
+                client.write(content); // flushed at the end of the read, see onUpstreamReadComplete
+                return;
+            }
+            runnerDone();
+            end((LastHttpContent) content);
             return;
         }
-        finished = true;
-        boolean reusable = requestDone && keepAlive && !clientMustClose;
+        // The client is behind: hold the piece, so that the runner need not wait for it.
+        if (clientStalledSince == 0) {
+            clientStalledSince = System.nanoTime();
+        }
+        if (last) {
+            endOfResponse = ((LastHttpContent) content).trailingHeaders().isEmpty()
+                    ? LastHttpContent.EMPTY_LAST_CONTENT
+                    : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, ((LastHttpContent) content).trailingHeaders());
+        }
+        try {
+            spool().add(content.content().retain());
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "site " + site.config().name() + ": cannot hold a response for a slow client in "
+                    + buffers.limits().tempDir(), e);
+            content.release();
+            fail(HttpResponseStatus.BAD_GATEWAY, e);
+            return;
+        }
+        content.release();
+        if (last) {
+            runnerDone();
+        }
+    }
+
+    private ResponseSpool spool() {
+        if (spool == null) {
+            spool = new ResponseSpool(buffers);
+        }
+        return spool;
+    }
+
+    /** The runner sent its whole response: its connection (and the worker behind it) is free for others. */
+    private void runnerDone() {
+        runnerFinished = true;
         upstream.release(requestDone && runnerKeepAlive);
-        client.writeAndFlush(content).addListener(f -> completion.done(client, f.isSuccess() && reusable));
+    }
+
+    /** Writes the end of the response; the exchange is over once it is written. */
+    private void end(LastHttpContent last) {
+        finished = true;
+        if (spool != null) {
+            spool.close();
+        }
+        boolean reusable = requestDone && keepAlive && !clientMustClose;
+        client.writeAndFlush(last).addListener(f -> completion.done(client, f.isSuccess() && reusable));
     }
 
     @Override
     public void onUpstreamReadComplete() {
-        if (finished) {
+        if (finished || runnerFinished) {
             return;
         }
         lastProgressNanos = System.nanoTime();
         client.flush();
-        // Read on only while the client keeps up; otherwise channelWritabilityChanged resumes (onClientWritable).
-        if (client.channel().isWritable()) {
+        if (spool != null && !spool.isEmpty() && client.channel().isWritable()) {
+            drain();
+        }
+        if (finished || runnerFinished) {
+            return;
+        }
+        // Read on while the response can be held; a full spool waits for the client (drain resumes).
+        if (spool != null && spool.isFull()) {
+            runnerPaused = true;
+        } else {
             upstream.channel().read();
         }
     }
 
-    /** The client can take more: resume reading the runner's response. */
+    /** The client can take more: send what is held, and resume reading the runner if it was waiting. */
     void onClientWritable() {
-        if (!finished && responseStarted && upstream != null) {
+        if (!finished && responseStarted) {
+            clientStalledSince = 0;
+            drain();
+        }
+    }
+
+    /** Sends held pieces while the client keeps up; ends the response when the runner is done and all is sent. */
+    private void drain() {
+        if (spool == null) {
+            return;
+        }
+        try {
+            while (client.channel().isWritable() && !spool.isEmpty()) {
+                client.write(new DefaultHttpContent(spool.next(client.alloc())));
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "site " + site.config().name() + ": cannot read back a held response", e);
+            fail(HttpResponseStatus.BAD_GATEWAY, e);
+            return;
+        }
+        if (spool.isEmpty() && runnerFinished) {
+            end(endOfResponse);
+            return;
+        }
+        client.flush();
+        if (!spool.isEmpty() && clientStalledSince == 0) {
+            clientStalledSince = System.nanoTime();
+        }
+        if (runnerPaused && !spool.isFull()) {
+            runnerPaused = false;
+            lastProgressNanos = System.nanoTime(); // the runner's silence is counted from now
             upstream.channel().read();
         }
     }
@@ -227,10 +332,13 @@ final class ProxyExchange implements UpstreamExchange {
 
     /**
      * {@code request_timeout} bounds how long the exchange may go without progress, like nginx's
-     * {@code proxy_read_timeout}: a long upload or a long stream that keeps moving is never cut. When it passes,
-     * the side that stalled is the one blamed: a request still waiting for a runner gets 503 (the site is
-     * starting too long), a client that stopped sending its body gets 408, and a runner that stopped answering
-     * gets 504 and is replaced as stuck. Called by the connection's timer ({@link GatewayHandler}), which
+     * {@code proxy_read_timeout} and {@code send_timeout}: a long upload or a long stream that keeps moving is
+     * never cut. When it passes, the side that stalled is the one blamed: a request still waiting for a runner
+     * gets 503 (the site is starting too long), a client that stopped sending its body gets 408, a runner that
+     * stopped answering while the gateway waited for it gets 504 and is replaced as stuck, and a client that
+     * stopped reading while the runner waited for it (a full spool) or after the runner was done is
+     * disconnected. The runner's silence is only counted while the gateway is reading it: a slow reader can
+     * never get a healthy runner replaced. Called by the connection's timer ({@link GatewayHandler}), which
      * is armed once per connection rather than per request.
      *
      * @return how long until the exchange should be checked again, or -1 when it is over
@@ -240,7 +348,19 @@ final class ProxyExchange implements UpstreamExchange {
             return -1;
         }
         long limit = site.config().requestTimeout().toNanos();
-        long idle = System.nanoTime() - lastProgressNanos;
+        long now = System.nanoTime();
+        if (runnerPaused || runnerFinished) {
+            // The runner waits for the client, or is done: only the client can be late now (nginx's send_timeout).
+            long stalled = clientStalledSince == 0 ? 0 : now - clientStalledSince;
+            if (stalled < limit) {
+                return limit - stalled;
+            }
+            LOG.info(() -> "site " + site.config().name() + ": " + request.method() + " " + request.uri()
+                    + ": the client read nothing for " + site.config().requestTimeout().toSeconds() + " s; closed");
+            fail(HttpResponseStatus.REQUEST_TIMEOUT, null);
+            return -1;
+        }
+        long idle = now - lastProgressNanos;
         if (idle < limit) {
             return limit - idle;
         }
@@ -267,6 +387,9 @@ final class ProxyExchange implements UpstreamExchange {
                 upstream.release(false);
             }
         }
+        if (spool != null) {
+            spool.close();
+        }
     }
 
     /**
@@ -283,6 +406,9 @@ final class ProxyExchange implements UpstreamExchange {
         }
         if (upstream != null) {
             upstream.release(false);
+        }
+        if (spool != null) {
+            spool.close();
         }
         if (responseStarted) {
             client.close();
