@@ -2,6 +2,7 @@ package dev.hostel.gateway.server;
 
 import dev.hostel.gateway.upstream.UpstreamConnection;
 import dev.hostel.gateway.upstream.UpstreamExchange;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -65,6 +66,10 @@ final class ProxyExchange implements UpstreamExchange {
     /** An HTTP/1.0 client reads a body without Content-Length until the connection closes. */
     private boolean clientMustClose;
     private boolean runnerKeepAlive = true;
+    /** The start of the request body, read before a runner is asked; {@code null} once sent (or never). */
+    private HeldRequestBody heldBody;
+    /** The gateway answered {@code Expect: 100-continue} itself, before reading the body to hold. */
+    private boolean continueSent;
     /** What the client could not take yet; made on first need. */
     private ResponseSpool spool;
     /** The runner sent its whole response; its connection went back to the pool. */
@@ -91,6 +96,20 @@ final class ProxyExchange implements UpstreamExchange {
 
     void start() {
         lastProgressNanos = System.nanoTime();
+        long length = HttpUtil.getContentLength(request, 0L);
+        if (HttpUtil.isTransferEncodingChunked(request) || length > 0 && length <= HeldRequestBody.LIMIT) {
+            heldBody = new HeldRequestBody(buffers, client.alloc());
+            continueSent = HttpUtil.is100ContinueExpected(request);
+            if (continueSent) {
+                client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            client.read();
+            return;
+        }
+        acquire();
+    }
+
+    private void acquire() {
         Future<UpstreamConnection> acquired = site.upstream().acquire(client.channel().eventLoop());
         if (acquired.isDone()) {
             onAcquired(acquired);
@@ -111,7 +130,7 @@ final class ProxyExchange implements UpstreamExchange {
         }
         upstream = connection;
         connection.bind(this);
-        if (HttpUtil.is100ContinueExpected(request)) {
+        if (HttpUtil.is100ContinueExpected(request) && !continueSent) {
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
         HttpRequest outbound = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
@@ -119,7 +138,9 @@ final class ProxyExchange implements UpstreamExchange {
         ForwardedHeaders.toRunner(outbound.headers(), record.clientIp(), "http", localPort);
         Channel runner = connection.channel();
         runner.read();
-        if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) {
+        if (heldBody != null) {
+            sendHeldBody(runner, outbound);
+        } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) {
             runner.writeAndFlush(outbound).addListener(this::afterUpstreamWrite);
         } else {
             // No body: the empty end of the request is next, and its flush sends head and end in one write.
@@ -141,8 +162,30 @@ final class ProxyExchange implements UpstreamExchange {
         }
     }
 
+    /**
+     * The head and the held start of the body. A body held whole goes with a Content-Length (a chunked one is
+     * thereby de-chunked, as nginx does); a longer one goes on chunked, its held part first.
+     */
+    private void sendHeldBody(Channel runner, HttpRequest outbound) {
+        ByteBuf held = heldBody.take();
+        heldBody = null;
+        if (requestDone) {
+            outbound.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            HttpUtil.setContentLength(outbound, held.readableBytes());
+            runner.write(outbound);
+            runner.writeAndFlush(new DefaultLastHttpContent(held)).addListener(this::afterUpstreamWrite);
+        } else {
+            runner.write(outbound);
+            runner.writeAndFlush(new DefaultHttpContent(held)).addListener(this::afterUpstreamWrite);
+        }
+    }
+
     /** A piece of the request body from the client. */
     void onRequestContent(HttpContent content) {
+        if (heldBody != null && !finished) {
+            holdRequestContent(content);
+            return;
+        }
         if (finished || upstream == null) {
             content.release();
             return;
@@ -166,6 +209,34 @@ final class ProxyExchange implements UpstreamExchange {
             requestDone = true;
         }
         upstream.channel().writeAndFlush(content).addListener(this::afterUpstreamWrite);
+    }
+
+    /** A piece of the body while no runner is asked yet: hold it, refuse it (413), or go and stream. */
+    private void holdRequestContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            fail(HttpResponseStatus.BAD_REQUEST, content.decoderResult().cause());
+            return;
+        }
+        lastProgressNanos = System.nanoTime();
+        bodyBytes += content.content().readableBytes();
+        if (bodyBytes > site.config().maxBody()) {
+            content.release();
+            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, null);
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        boolean fits = heldBody.add(content.content().retain());
+        content.release();
+        if (last) {
+            requestDone = true;
+        }
+        if (last || !fits) {
+            lastProgressNanos = System.nanoTime(); // from here the wait is for a runner
+            acquire();
+        } else {
+            client.read();
+        }
     }
 
     @Override
@@ -365,7 +436,10 @@ final class ProxyExchange implements UpstreamExchange {
             return limit - idle;
         }
         String what = site.config().name() + ": " + request.method() + " " + request.uri();
-        if (upstream == null) {
+        if (heldBody != null) {
+            LOG.info(() -> "site " + what + ": the client sent no body for " + limit / 1_000_000_000 + " s");
+            fail(HttpResponseStatus.REQUEST_TIMEOUT, null);
+        } else if (upstream == null) {
             fail(HttpResponseStatus.SERVICE_UNAVAILABLE, null);
         } else if (!requestDone) {
             LOG.info(() -> "site " + what + ": the client sent no body for " + limit / 1_000_000_000 + " s");
@@ -387,8 +461,17 @@ final class ProxyExchange implements UpstreamExchange {
                 upstream.release(false);
             }
         }
+        releaseHeld();
+    }
+
+    /** Lets go of whatever is held for either side. */
+    private void releaseHeld() {
         if (spool != null) {
             spool.close();
+        }
+        if (heldBody != null) {
+            heldBody.release();
+            heldBody = null;
         }
     }
 
@@ -407,9 +490,7 @@ final class ProxyExchange implements UpstreamExchange {
         if (upstream != null) {
             upstream.release(false);
         }
-        if (spool != null) {
-            spool.close();
-        }
+        releaseHeld();
         if (responseStarted) {
             client.close();
             return;
