@@ -190,39 +190,40 @@ final class ProxyExchange implements UpstreamExchange {
             content.release();
             return;
         }
-        if (content.decoderResult().isFailure()) {
-            // A malformed chunk: the decoder now discards the rest of the connection, and the app must not take
-            // the truncated body for a whole one.
-            content.release();
-            fail(HttpResponseStatus.BAD_REQUEST, content.decoderResult().cause());
+        if (!counted(content)) {
             return;
         }
-        boolean last = content instanceof LastHttpContent;
-        lastProgressNanos = System.nanoTime();
-        bodyBytes += content.content().readableBytes();
-        if (bodyBytes > site.config().maxBody()) {
-            content.release();
-            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, null);
-            return;
-        }
-        if (last) {
+        if (content instanceof LastHttpContent) {
             requestDone = true;
         }
         upstream.channel().writeAndFlush(content).addListener(this::afterUpstreamWrite);
     }
 
-    /** A piece of the body while no runner is asked yet: hold it, refuse it (413), or go and stream. */
-    private void holdRequestContent(HttpContent content) {
+    /**
+     * Counts a piece of the request body against {@code max_body}; {@code false} (the piece released, the
+     * exchange failed) for a malformed chunk (400: the decoder discards the rest of the connection, and the app
+     * must not take the truncated body for a whole one) or one past {@code max_body} (413: it never reaches the
+     * app, which so reads at most {@code max_body} bytes).
+     */
+    private boolean counted(HttpContent content) {
         if (content.decoderResult().isFailure()) {
             content.release();
             fail(HttpResponseStatus.BAD_REQUEST, content.decoderResult().cause());
-            return;
+            return false;
         }
         lastProgressNanos = System.nanoTime();
         bodyBytes += content.content().readableBytes();
         if (bodyBytes > site.config().maxBody()) {
             content.release();
             fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, null);
+            return false;
+        }
+        return true;
+    }
+
+    /** A piece of the body while no runner is asked yet: hold it, refuse it (413), or go and stream. */
+    private void holdRequestContent(HttpContent content) {
+        if (!counted(content)) {
             return;
         }
         boolean last = content instanceof LastHttpContent;
