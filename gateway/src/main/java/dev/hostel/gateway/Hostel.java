@@ -121,7 +121,7 @@ public final class Hostel {
         workers = transport.newEventLoopGroup(0, "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
                 new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
-                        responseBuffers));
+                        responseBuffers), config.connectionLimits());
         List<InetSocketAddress> wanted = new ArrayList<>();
         for (ListenAddress listen : config.listen()) {
             wanted.add(new InetSocketAddress(listen.host(), listen.port()));

@@ -36,7 +36,9 @@ public final class ConfigLoader {
                     "proxy_buffer",
                     "proxy_buffers_total",
                     "proxy_temp_file_max",
-                    "proxy_temp_dir");
+                    "proxy_temp_dir",
+                    "max_connections",
+                    "max_connections_per_address");
 
     /** The longest path a Unix socket can be bound to on Linux ({@code sun_path} less the NUL). */
     static final int MAX_SOCKET_PATH = 107;
@@ -169,11 +171,17 @@ public final class ConfigLoader {
                                 .flatMap(p -> SiteParser.path(f, "proxy_temp_dir", prefix, p))
                                 .orElse(bufferDefaults.tempDir()));
 
+        ConnectionLimits connectionLimits =
+                new ConnectionLimits(
+                        f.integer("max_connections", 0, Integer.MAX_VALUE).orElse(0L).intValue(),
+                        f.integer("max_connections_per_address", 0, Integer.MAX_VALUE).orElse(0L).intValue());
+
         if (!errors.isEmpty()) {
             return null;
         }
         return new HostelConfig(
-                conf, listen, adminSocket, budget, prefix, sitesDir, metrics, logDir, buffering);
+                conf, listen, adminSocket, budget, prefix, sitesDir, metrics, logDir, buffering,
+                connectionLimits);
     }
 
     private static Optional<ListenAddress> listenAddress(Fields f, String key, String text) {

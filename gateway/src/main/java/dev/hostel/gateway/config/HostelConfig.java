@@ -23,6 +23,9 @@ import java.util.Optional;
  *   <tr><td>{@code log_dir}</td><td>{@link #logDir}</td><td>{@code logs}</td><td>prefix</td></tr>
  *   <tr><td>{@code proxy_buffer}, {@code proxy_buffers_total}, {@code proxy_temp_file_max}</td>
  *       <td>{@link #buffering}</td><td>{@code 64K}, {@code 8M}, {@code 1G}</td><td></td></tr>
+ *   <tr><td>{@code max_connections}, {@code max_connections_per_address}</td>
+ *       <td>{@link #connectionLimits}</td><td>{@code 0} (from the open-file limit), {@code 0} (none)</td>
+ *       <td></td></tr>
  *   <tr><td>{@code proxy_temp_dir}</td><td>{@link #buffering}</td><td>{@code tmp} beside the admin socket</td>
  *       <td>prefix</td></tr>
  * </table>
@@ -40,6 +43,7 @@ import java.util.Optional;
  * @param metricsListen where to serve Prometheus metrics over TCP as well, or empty (off)
  * @param logDir per-site logs and access logs
  * @param buffering how responses are held for clients that read slower than their runner answers
+ * @param connectionLimits how many client connections may be open, in all and per client address
  */
 public record HostelConfig(
         Path confDir,
@@ -50,7 +54,8 @@ public record HostelConfig(
         Path sitesDir,
         Optional<ListenAddress> metricsListen,
         Path logDir,
-        ResponseBuffering buffering) {
+        ResponseBuffering buffering,
+        ConnectionLimits connectionLimits) {
 
     /** The listener when {@code listen} is not set. */
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("127.0.0.1", 8080);
@@ -79,6 +84,7 @@ public record HostelConfig(
         requireNonNull(metricsListen, "metricsListen");
         requireNonNull(logDir, "logDir");
         requireNonNull(buffering, "buffering");
+        requireNonNull(connectionLimits, "connectionLimits");
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("no listener");
         }
@@ -101,7 +107,8 @@ public record HostelConfig(
                 conf.resolve(DEFAULT_SITES_DIR),
                 Optional.empty(),
                 prefix.resolve(DEFAULT_LOG_DIR),
-                ResponseBuffering.defaults(adminSocket.getParent()));
+                ResponseBuffering.defaults(adminSocket.getParent()),
+                ConnectionLimits.DEFAULTS);
     }
 
     /** The path of {@code hostel.toml} in the conf dir. */

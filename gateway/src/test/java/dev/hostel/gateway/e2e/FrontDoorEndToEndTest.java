@@ -35,11 +35,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class FrontDoorEndToEndTest {
     private static final int SLOW_CLIENTS = 4;
     private static final int MEGABYTES = 16;
+    private static final int PER_ADDRESS = 20;
     private static TestHostel hostel;
 
     @BeforeAll
     static void start() throws Exception {
-        hostel = TestHostel.start("budget = \"1G\"", dir -> TestHostel.site(dir, "big", "big.test", "big:application",
+        hostel = TestHostel.start("budget = \"1G\"\nmax_connections_per_address = " + PER_ADDRESS, dir -> TestHostel.site(dir, "big", "big.test", "big:application",
                 TestHostel.TEST_SITES.resolve("big"), """
                         memory = "160M"
                         threads = 2
@@ -214,6 +215,35 @@ class FrontDoorEndToEndTest {
         return total;
     }
 
+    @Test
+    void aClientOverItsConnectionLimitIsRefusedWith503() throws Exception {
+        List<Socket> open = new ArrayList<>();
+        try {
+            Reply refused = null;
+            // Other tests' pooled connections count too: open until refused, never past the limit.
+            while (refused == null && open.size() <= PER_ADDRESS) {
+                Socket socket = new Socket("127.0.0.1", hostel.port());
+                socket.setSoTimeout(60_000);
+                open.add(socket);
+                Reply reply = exchange(socket, "GET / HTTP/1.1\r\nHost: big.test\r\n\r\n");
+                if (reply.status() != 200) {
+                    refused = reply;
+                }
+            }
+            assertTrue(refused != null, "no refusal with " + open.size() + " connections open");
+            assertEquals(503, refused.status());
+            assertEquals("close", refused.header("connection"));
+            assertEquals("5", refused.header("retry-after"));
+        } finally {
+            for (Socket socket : open) {
+                socket.close();
+            }
+        }
+        // The closed connections are counted out: the address may connect again.
+        await(() -> exchange("GET / HTTP/1.1\r\nHost: big.test\r\n\r\n").status() == 200, Duration.ofSeconds(60),
+                "still refused after its connections closed");
+    }
+
     /** A response as a raw-socket client reads it: status, headers, and the body by its Content-Length. */
     record Reply(int status, List<String> headers, String body) {
         String header(String name) {
@@ -231,23 +261,28 @@ class FrontDoorEndToEndTest {
     private static Reply exchange(String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", hostel.port())) {
             socket.setSoTimeout(60_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("connection closed in the response head: " + head);
-                }
-                head.write(b);
-            }
-            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-            List<String> headers = List.of(lines).subList(1, lines.length);
-            Reply reply = new Reply(Integer.parseInt(lines[0].split(" ")[1]), headers, "");
-            String length = reply.header("content-length");
-            byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
-            return new Reply(reply.status(), headers, new String(body, StandardCharsets.ISO_8859_1));
+            return exchange(socket, request);
         }
+    }
+
+    /** Sends {@code request} on {@code socket} and reads one response, leaving the connection open. */
+    private static Reply exchange(Socket socket, String request) throws IOException {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed in the response head: " + head);
+            }
+            head.write(b);
+        }
+        String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+        List<String> headers = List.of(lines).subList(1, lines.length);
+        Reply reply = new Reply(Integer.parseInt(lines[0].split(" ")[1]), headers, "");
+        String length = reply.header("content-length");
+        byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
+        return new Reply(reply.status(), headers, new String(body, StandardCharsets.ISO_8859_1));
     }
 
     /** A chunked body of {@code count} chunks of {@code size} bytes. */
