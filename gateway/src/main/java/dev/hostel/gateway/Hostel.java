@@ -12,6 +12,7 @@ import dev.hostel.gateway.config.ListenAddress;
 import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.config.SiteSet;
 import dev.hostel.gateway.logs.AccessLog;
+import dev.hostel.gateway.metrics.FrontDoorMetrics;
 import dev.hostel.gateway.metrics.HostelMetrics;
 import dev.hostel.gateway.metrics.MetricsServer;
 import dev.hostel.gateway.server.GatewayChannelInitializer;
@@ -66,6 +67,7 @@ public final class Hostel {
     private MemoryBudget budget;
     private GatewayServer server;
     private ResponseBuffers responseBuffers;
+    private FrontDoorMetrics frontDoorMetrics;
     private List<InetSocketAddress> addresses = List.of();
     private HostelMetrics metrics;
     private AccessLog accessLog;
@@ -122,12 +124,16 @@ public final class Hostel {
         server = new GatewayServer(transport, acceptors, workers,
                 new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
                         responseBuffers), config.connectionLimits());
+        frontDoorMetrics = new FrontDoorMetrics(responseBuffers::memoryBytes, responseBuffers::fileBytes,
+                server::refusedConnections);
+        frontDoorMetrics.bindTo(metrics.registry());
         List<InetSocketAddress> wanted = new ArrayList<>();
         for (ListenAddress listen : config.listen()) {
             wanted.add(new InetSocketAddress(listen.host(), listen.port()));
         }
         addresses = server.start(wanted);
-        LOG.info(() -> "listening on " + addresses + " with " + sites.all().size() + " sites");
+        LOG.info(() -> "listening on " + addresses + " with " + sites.all().size() + " sites (max_connections "
+                + server.maxConnections() + ")");
         startAdmin(started);
     }
 

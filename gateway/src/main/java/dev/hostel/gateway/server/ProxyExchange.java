@@ -94,6 +94,10 @@ final class ProxyExchange implements UpstreamExchange {
         this.keepAlive = HttpUtil.isKeepAlive(request);
     }
 
+    /**
+     * Starts the exchange: a chunked body, or one of at most {@link HeldRequestBody#LIMIT} bytes, is read (and
+     * {@code Expect: 100-continue} answered) before a runner is asked; any other request asks for a runner at once.
+     */
     void start() {
         lastProgressNanos = System.nanoTime();
         long length = HttpUtil.getContentLength(request, 0L);

@@ -181,6 +181,7 @@ class FrontDoorEndToEndTest {
             }
             assertTrue(buffers.fileBytes() > 0, "the slow clients were still stalled while the others were served");
             assertTrue(buffers.memoryBytes() <= SLOW_CLIENTS * 64 * 1024, "memory held: " + buffers.memoryBytes());
+            assertTrue(metric("hostel_proxy_buffered_bytes{where=\"file\"}") > 0, "the metric shows it");
 
             // After request_timeout of reading nothing, the slow clients are let go; the runner is not blamed.
             await(() -> buffers.fileBytes() == 0 && buffers.memoryBytes() == 0, Duration.ofSeconds(60),
@@ -234,6 +235,7 @@ class FrontDoorEndToEndTest {
             assertEquals(503, refused.status());
             assertEquals("close", refused.header("connection"));
             assertEquals("5", refused.header("retry-after"));
+            assertTrue(metric("hostel_connections_refused_total") >= 1);
         } finally {
             for (Socket socket : open) {
                 socket.close();
@@ -283,6 +285,16 @@ class FrontDoorEndToEndTest {
         String length = reply.header("content-length");
         byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
         return new Reply(reply.status(), headers, new String(body, StandardCharsets.ISO_8859_1));
+    }
+
+    /** The value of one line of the Prometheus scrape, by its name and labels. */
+    private static double metric(String nameAndLabels) {
+        for (String line : hostel.hostel.metrics().scrape().split("\n")) {
+            if (line.startsWith(nameAndLabels + " ")) {
+                return Double.parseDouble(line.substring(nameAndLabels.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no metric " + nameAndLabels);
     }
 
     /** A chunked body of {@code count} chunks of {@code size} bytes. */
