@@ -168,6 +168,13 @@ def twice_app(environ, start_response):
     return ['twice']
 
 
+def status_app(environ, start_response):
+    """Answers with the status line given (URL-encoded) as the query string."""
+    import urllib
+    start_response(urllib.unquote(environ.get('QUERY_STRING', '')), [('Content-Type', 'text/plain')])
+    return ['status']
+
+
 def exc_info_app(environ, start_response):
     """Replaces its head with exc_info before anything was sent (allowed by PEP 3333)."""
     start_response('200 OK', [('Content-Type', 'text/plain')])
@@ -269,6 +276,7 @@ ROUTES = {
     'unicode-body': unicode_body_app,
     'no-start': no_start_app,
     'twice': twice_app,
+    'status': status_app,
     'exc-info': exc_info_app,
     'exc-info-late': exc_info_late_app,
     'write': write_app,

@@ -13,9 +13,11 @@ import dev.hostel.gateway.config.ListenAddress;
 import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.config.SiteSet;
 import dev.hostel.gateway.logs.AccessLog;
+import dev.hostel.gateway.metrics.FrontDoorMetrics;
 import dev.hostel.gateway.metrics.HostelMetrics;
 import dev.hostel.gateway.metrics.MetricsServer;
 import dev.hostel.gateway.server.GatewayChannelInitializer;
+import dev.hostel.gateway.server.ResponseBuffers;
 import dev.hostel.gateway.server.GatewayServer;
 import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
@@ -65,6 +67,8 @@ public final class Hostel {
     private Supervisor supervisor;
     private MemoryBudget budget;
     private GatewayServer server;
+    private ResponseBuffers responseBuffers;
+    private FrontDoorMetrics frontDoorMetrics;
     private List<InetSocketAddress> addresses = List.of();
     private HostelMetrics metrics;
     private AccessLog accessLog;
@@ -115,16 +119,22 @@ public final class Hostel {
             accessLog.completed(record);
             metrics.requests().completed(record);
         };
+        responseBuffers = new ResponseBuffers(config.buffering());
         acceptors = transport.newEventLoopGroup(1, "hostel-accept");
         workers = transport.newEventLoopGroup(0, "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
-                new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30)));
+                new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
+                        responseBuffers), config.connectionLimits());
+        frontDoorMetrics = new FrontDoorMetrics(responseBuffers::memoryBytes, responseBuffers::fileBytes,
+                server::refusedConnections);
+        frontDoorMetrics.bindTo(metrics.registry());
         List<InetSocketAddress> wanted = new ArrayList<>();
         for (ListenAddress listen : config.listen()) {
             wanted.add(new InetSocketAddress(listen.host(), listen.port()));
         }
         addresses = server.start(wanted);
-        LOG.info(() -> "listening on " + addresses + " with " + sites.all().size() + " sites");
+        LOG.info(() -> "listening on " + addresses + " with " + sites.all().size() + " sites (max_connections "
+                + server.maxConnections() + ")");
         startAdmin(started);
     }
 
@@ -177,6 +187,16 @@ public final class Hostel {
     /** The addresses the listeners are bound to (a configured port 0 shows the real one). */
     public List<InetSocketAddress> addresses() {
         return addresses;
+    }
+
+    /** Responses held for slow clients, in memory and in temporary files. */
+    public ResponseBuffers responseBuffers() {
+        return responseBuffers;
+    }
+
+    /** Open client connections. */
+    public int connections() {
+        return server == null ? 0 : server.connections();
     }
 
     public Supervisor supervisor() {

@@ -69,17 +69,22 @@ final class StartResponse extends PyObject {
                 traceback instanceof PyTraceback ? (PyTraceback) traceback : null);
     }
 
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
     /** Parses {@code "200 OK"}. */
     static HttpResponseStatus status(PyObject value) {
         String status = string(value, "status");
         if (status.length() < 3 || (status.length() > 3 && status.charAt(3) != ' ')
-                || !Character.isDigit(status.charAt(0)) || !Character.isDigit(status.charAt(1))
-                || !Character.isDigit(status.charAt(2))) {
+                || !isAsciiDigit(status.charAt(0)) || !isAsciiDigit(status.charAt(1))
+                || !isAsciiDigit(status.charAt(2))) {
             throw Py.ValueError("status must look like '200 OK', got " + value.__repr__());
         }
         int code = Integer.parseInt(status.substring(0, 3));
-        if (code < 200) {
-            throw Py.ValueError("status must be a final status (200 or more), got " + value.__repr__());
+        if (code < 200 || code > 599) {
+            // RFC 9110 section 15: three digits, 1xx to 5xx; 1xx is never a final status
+            throw Py.ValueError("status must be a final status from 200 to 599, got " + value.__repr__());
         }
         String reason = status.length() > 4 ? status.substring(4) : "";
         checkText(reason, "status", value);

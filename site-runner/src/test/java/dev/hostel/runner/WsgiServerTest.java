@@ -394,7 +394,9 @@ class WsgiServerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"/raise", "/crlf", "/nul-header", "/unicode-header", "/unicode-body", "/no-start", "/twice"})
+    @CsvSource({"/raise", "/crlf", "/nul-header", "/unicode-header", "/unicode-body", "/no-start", "/twice",
+            "/status?600%20Too%20High", "/status?99%20Low", "/status?2000%20Long", "/status?20%20Short",
+            "/status?-20%20Negative", "/status?1e2%20Float"})
     void applicationErrorsBeforeTheHeadGive500WithoutDetails(String target) throws Exception {
         try (UdsClient client = UdsClient.connect(socket)) {
             Response response = client.get(target);
@@ -405,6 +407,13 @@ class WsgiServerTest {
             // The connection stays usable after an application error.
             assertEquals("hello", client.get("/hello").text());
         }
+    }
+
+    @Test
+    void anyStatusFrom200To599Passes() throws Exception {
+        Response response = get("/status?599%20Custom");
+        assertEquals(599, response.status());
+        assertEquals("Custom", response.reason());
     }
 
     @Test

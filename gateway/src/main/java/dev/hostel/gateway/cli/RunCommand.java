@@ -109,7 +109,7 @@ public final class RunCommand implements Callable<Integer> {
         List<ListenAddress> listeners = listen == null ? c.listen() : listen.stream().map(ListenAddress::parse).toList();
         Path admin = adminSocket == null ? c.adminSocket() : adminSocket.toAbsolutePath();
         return new HostelConfig(c.confDir(), listeners, admin, c.budget(), c.prefix(), c.sitesDir(),
-                c.metricsListen(), c.logDir());
+                c.metricsListen(), c.logDir(), c.buffering(), c.connectionLimits());
     }
 
     /** The installation: {@code -Dhostel.home}, set by {@code scripts/hostel}, else the working directory. */

@@ -32,7 +32,13 @@ public final class ConfigLoader {
                     "prefix",
                     "sites_dir",
                     "metrics_listen",
-                    "log_dir");
+                    "log_dir",
+                    "proxy_buffer",
+                    "proxy_buffers_total",
+                    "proxy_temp_file_max",
+                    "proxy_temp_dir",
+                    "max_connections",
+                    "max_connections_per_address");
 
     /** The longest path a Unix socket can be bound to on Linux ({@code sun_path} less the NUL). */
     static final int MAX_SOCKET_PATH = 107;
@@ -165,11 +171,27 @@ public final class ConfigLoader {
                         .flatMap(p -> SiteParser.path(f, "log_dir", prefix, p))
                         .orElse(prefix.resolve(HostelConfig.DEFAULT_LOG_DIR).normalize());
 
+        ResponseBuffering bufferDefaults = ResponseBuffering.defaults(adminSocket.getParent());
+        ResponseBuffering buffering =
+                new ResponseBuffering(
+                        f.size("proxy_buffer", 0, "").orElse(bufferDefaults.memoryPerResponse()),
+                        f.size("proxy_buffers_total", 0, "").orElse(bufferDefaults.memoryTotal()),
+                        f.size("proxy_temp_file_max", 0, "").orElse(bufferDefaults.tempFileMax()),
+                        f.string("proxy_temp_dir")
+                                .flatMap(p -> SiteParser.path(f, "proxy_temp_dir", prefix, p))
+                                .orElse(bufferDefaults.tempDir()));
+
+        ConnectionLimits connectionLimits =
+                new ConnectionLimits(
+                        f.integer("max_connections", 0, Integer.MAX_VALUE).orElse(0L).intValue(),
+                        f.integer("max_connections_per_address", 0, Integer.MAX_VALUE).orElse(0L).intValue());
+
         if (!errors.isEmpty()) {
             return null;
         }
         return new HostelConfig(
-                conf, listen, adminSocket, budget, prefix, sitesDir, metrics, logDir);
+                conf, listen, adminSocket, budget, prefix, sitesDir, metrics, logDir, buffering,
+                connectionLimits);
     }
 
     private static Optional<ListenAddress> listenAddress(Fields f, String key, String text) {

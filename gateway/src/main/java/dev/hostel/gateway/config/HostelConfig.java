@@ -21,6 +21,13 @@ import java.util.Optional;
  *   <tr><td>{@code sites_dir}</td><td>{@link #sitesDir}</td><td>{@code sites.d}</td><td>conf dir</td></tr>
  *   <tr><td>{@code metrics_listen}</td><td>{@link #metricsListen}</td><td>{@code ""} (off)</td><td></td></tr>
  *   <tr><td>{@code log_dir}</td><td>{@link #logDir}</td><td>{@code logs}</td><td>prefix</td></tr>
+ *   <tr><td>{@code proxy_buffer}, {@code proxy_buffers_total}, {@code proxy_temp_file_max}</td>
+ *       <td>{@link #buffering}</td><td>{@code 64K}, {@code 8M}, {@code 1G}</td><td></td></tr>
+ *   <tr><td>{@code max_connections}, {@code max_connections_per_address}</td>
+ *       <td>{@link #connectionLimits}</td><td>{@code 0} (from the open-file limit), {@code 0} (none)</td>
+ *       <td></td></tr>
+ *   <tr><td>{@code proxy_temp_dir}</td><td>{@link #buffering}</td><td>{@code tmp} beside the admin socket</td>
+ *       <td>prefix</td></tr>
  * </table>
  *
  * <p>The prefix is also the base of {@code root} in site files.
@@ -35,6 +42,8 @@ import java.util.Optional;
  * @param sitesDir the directory of site files; need not exist unless set explicitly
  * @param metricsListen where to serve Prometheus metrics over TCP as well, or empty (off)
  * @param logDir per-site logs and access logs
+ * @param buffering how responses are held for clients that read slower than their runner answers
+ * @param connectionLimits how many client connections may be open, in all and per client address
  */
 public record HostelConfig(
         Path confDir,
@@ -44,7 +53,9 @@ public record HostelConfig(
         Path prefix,
         Path sitesDir,
         Optional<ListenAddress> metricsListen,
-        Path logDir) {
+        Path logDir,
+        ResponseBuffering buffering,
+        ConnectionLimits connectionLimits) {
 
     /** The listener when {@code listen} is not set. */
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("127.0.0.1", 8080);
@@ -72,6 +83,8 @@ public record HostelConfig(
         requireNonNull(sitesDir, "sitesDir");
         requireNonNull(metricsListen, "metricsListen");
         requireNonNull(logDir, "logDir");
+        requireNonNull(buffering, "buffering");
+        requireNonNull(connectionLimits, "connectionLimits");
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("no listener");
         }
@@ -89,15 +102,18 @@ public record HostelConfig(
     public static HostelConfig defaults(Path confDir, long budget) {
         Path conf = confDir.toAbsolutePath().normalize();
         Path prefix = conf.getParent() == null ? conf : conf.getParent();
+        Path adminSocket = prefix.resolve(DEFAULT_ADMIN_SOCKET);
         return new HostelConfig(
                 conf,
                 List.of(DEFAULT_LISTEN),
-                prefix.resolve(DEFAULT_ADMIN_SOCKET),
+                adminSocket,
                 budget,
                 prefix,
                 conf.resolve(DEFAULT_SITES_DIR),
                 Optional.empty(),
-                prefix.resolve(DEFAULT_LOG_DIR));
+                prefix.resolve(DEFAULT_LOG_DIR),
+                ResponseBuffering.defaults(adminSocket.getParent()),
+                ConnectionLimits.DEFAULTS);
     }
 
     /** The path of {@code hostel.toml} in the conf dir. */

@@ -26,8 +26,11 @@ public final class ErrorResponses {
     private ErrorResponses() {
     }
 
-    /** The status for a request the decoder could not parse (RFC 9112 section 2.2: 400; sizes: 414 / 431). */
+    /** The status for a request the decoder could not parse (RFC 9112 section 2.2: 400; sizes: 414 / 431; a version other than 1.x: 505). */
     static HttpResponseStatus forDecoderFailure(Throwable cause) {
+        if (cause instanceof StrictHttpRequestDecoder.UnsupportedVersionException) {
+            return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+        }
         if (cause instanceof TooLongHttpLineException) {
             return HttpResponseStatus.REQUEST_URI_TOO_LONG;
         }

@@ -27,9 +27,11 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final RequestObserver observer;
     private final Duration idleTimeout;
     private final Duration headTimeout;
+    private final ResponseBuffers buffers;
 
     public GatewayChannelInitializer(SiteResolver sites, RequestObserver observer, Duration idleTimeout,
-                                     Duration headTimeout) {
+                                     Duration headTimeout, ResponseBuffers buffers) {
+        this.buffers = buffers;
         this.sites = sites;
         this.observer = observer;
         this.idleTimeout = idleTimeout;
@@ -49,6 +51,6 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .addLast("decoder", new StrictHttpRequestDecoder(limits))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("flow", new OneMessagePerRead())
-                .addLast("gateway", new GatewayHandler(sites, observer, timeouts));
+                .addLast("gateway", new GatewayHandler(sites, observer, timeouts, buffers));
     }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -35,6 +36,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private final SiteResolver sites;
     private final RequestObserver observer;
     private final RequestHeadTimeoutHandler headTimeout;
+    private final ResponseBuffers buffers;
     private String clientIp = "";
     private int localPort;
 
@@ -60,10 +62,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     /** The gateway is shutting down: finish the current response, take no further request. */
     private boolean draining;
 
+    /** The methods relayed to sites, for {@code Allow} (RFC 9110 section 10.2.1). */
+    static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
     /** Fired at every connection when the gateway stops: close between requests, or after the current one. */
     static final Object DRAIN = new Object();
 
-    GatewayHandler(SiteResolver sites, RequestObserver observer, RequestHeadTimeoutHandler headTimeout) {
+    GatewayHandler(SiteResolver sites, RequestObserver observer, RequestHeadTimeoutHandler headTimeout,
+                   ResponseBuffers buffers) {
+        this.buffers = buffers;
         this.sites = sites;
         this.observer = observer;
         this.headTimeout = headTimeout;
@@ -118,18 +125,10 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         keepAlive = HttpUtil.isKeepAlive(request);
         boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        String host = hosts.isEmpty() ? null : hosts.get(0);
-        if (hosts.size() > 1 || host == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            // RFC 9112 section 3.2: none on HTTP/1.1, or more than one, is a 400
-            respondLocally(ctx, HttpResponseStatus.BAD_REQUEST, true);
+        if (answeredByRequestRules(ctx, request)) {
             return;
         }
-        if (request.method().equals(HttpMethod.CONNECT)) {
-            // Not a proxy for tunnels; relayed, a 200 would turn the pooled runner connection into a raw pipe.
-            respondLocally(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, true);
-            return;
-        }
+        String host = request.headers().get(HttpHeaderNames.HOST); // the target's authority for absolute-form
         Site site = sites.resolve(host);
         if (site == null) {
             respondLocally(ctx, HttpResponseStatus.NOT_FOUND, hasBody);
@@ -145,9 +144,57 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             respondLocally(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true);
             return;
         }
-        exchange = new ProxyExchange(ctx, request, record, site, localPort, this::exchangeDone);
+        exchange = new ProxyExchange(ctx, request, record, site, localPort, buffers, this::exchangeDone);
         exchange.start();
         armExchangeTimer(ctx, site.config().requestTimeout().toNanos());
+    }
+
+    /**
+     * Applies the request-line and Host rules of RFC 9112 sections 3 and 3.2 that the decoder does not. The Host
+     * header is left as the one host to route by: an absolute-form target's authority replaces it, an empty one
+     * of an HTTP/1.0 request is removed. Answers the request itself and returns {@code true} when it breaks a
+     * rule: 400 for a missing, repeated or malformed Host, a target of the wrong form for its method
+     * ({@code *} other than with OPTIONS, {@code host:port} without CONNECT, anything else not starting with
+     * {@code /}); 405 for CONNECT (not a tunnel) and TRACE (as nginx); 200 with {@code Allow} for
+     * {@code OPTIONS *}.
+     */
+    private boolean answeredByRequestRules(ChannelHandlerContext ctx, HttpRequest request) {
+        HttpMethod method = request.method();
+        if (method.equals(HttpMethod.CONNECT) || method.equals(HttpMethod.TRACE)) {
+            // CONNECT relayed and answered 200 would turn the pooled runner connection into a raw pipe; TRACE
+            // would echo the client's cookies back (cross-site tracing).
+            respondLocally(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, method.equals(HttpMethod.CONNECT),
+                    HttpHeaderNames.ALLOW, ALLOWED_METHODS);
+            return true;
+        }
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        String host = hosts.isEmpty() ? null : hosts.get(0);
+        boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        if (host != null && host.isEmpty() && !http11) {
+            host = null; // an HTTP/1.0 client may send an empty Host: no host at all
+            request.headers().remove(HttpHeaderNames.HOST);
+        }
+        RequestTarget target = RequestTarget.of(request.uri());
+        boolean hostOk = hosts.size() <= 1 && (host == null ? !http11 : HostSyntax.isValid(host));
+        boolean targetOk = switch (target.form()) {
+            case ORIGIN, ABSOLUTE -> true;
+            case ASTERISK -> method.equals(HttpMethod.OPTIONS);
+            case AUTHORITY, INVALID -> false;
+        };
+        if (!hostOk || !targetOk) {
+            respondLocally(ctx, HttpResponseStatus.BAD_REQUEST, true);
+            return true;
+        }
+        if (target.form() == RequestTarget.Form.ASTERISK) {
+            // OPTIONS * asks about the server itself (RFC 9110 section 9.3.7), not about any site.
+            respondLocally(ctx, HttpResponseStatus.OK, false, HttpHeaderNames.ALLOW, ALLOWED_METHODS);
+            return true;
+        }
+        if (target.form() == RequestTarget.Form.ABSOLUTE) {
+            // The target's authority wins over the Host header (section 3.2.2), and is what the app sees as Host.
+            request.headers().set(HttpHeaderNames.HOST, target.authority());
+        }
+        return false;
     }
 
     private void serveStatic(ChannelHandlerContext ctx, HttpRequest request, StaticFiles.Lookup lookup,
@@ -156,15 +203,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             keepAlive = false; // not worth reading a body that a file does not want
         }
         if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
-            var response = ErrorResponses.of(HttpResponseStatus.METHOD_NOT_ALLOWED, !keepAlive);
-            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-            record.status(response.status().code());
-            record.addBytes(response.content().readableBytes());
-            beginLocal(ctx, ctx.writeAndFlush(response));
+            respondLocally(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, false, HttpHeaderNames.ALLOW, "GET, HEAD");
             return;
         }
         if (lookup instanceof StaticFiles.Found found) {
             beginLocal(ctx, StaticFileResponder.respond(ctx, request, found, keepAlive, record));
+        } else if (lookup instanceof StaticFiles.Redirect redirect) {
+            int query = request.uri().indexOf('?');
+            respondLocally(ctx, HttpResponseStatus.MOVED_PERMANENTLY, false, HttpHeaderNames.LOCATION,
+                    redirect.location() + (query < 0 ? "" : request.uri().substring(query)));
         } else if (lookup instanceof StaticFiles.Refused refused) {
             respondLocally(ctx, HttpResponseStatus.valueOf(refused.status()), !keepAlive);
         } else {
@@ -174,10 +221,19 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the current request from the gateway itself; {@code close} ends the connection after it. */
     private void respondLocally(ChannelHandlerContext ctx, HttpResponseStatus status, boolean close) {
+        respondLocally(ctx, status, close, null, null);
+    }
+
+    /** The same, with one more header when {@code name} is not {@code null} ({@code Allow}, {@code Location}). */
+    private void respondLocally(ChannelHandlerContext ctx, HttpResponseStatus status, boolean close,
+                                AsciiString name, String value) {
         if (close) {
             keepAlive = false;
         }
         var response = ErrorResponses.of(status, !keepAlive);
+        if (name != null) {
+            response.headers().set(name, value);
+        }
         record.status(status.code());
         record.addBytes(response.content().readableBytes());
         beginLocal(ctx, ctx.writeAndFlush(response));

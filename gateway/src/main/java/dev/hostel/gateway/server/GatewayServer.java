@@ -1,5 +1,6 @@
 package dev.hostel.gateway.server;
 
+import dev.hostel.gateway.config.ConnectionLimits;
 import dev.hostel.gateway.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -16,18 +17,21 @@ import java.util.List;
 
 /**
  * The front-end HTTP listeners. {@link #start} binds every address or none (a failed bind closes those already
- * bound); {@link #stop} closes the listeners, then the open client connections.
+ * bound); {@link #stop} closes the listeners, then the open client connections. Each accepted connection is
+ * first counted against the {@link ConnectionLimiter}.
  */
 public final class GatewayServer {
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final GatewayChannelInitializer initializer;
+    private final ConnectionLimiter limiter;
     private final ChannelGroup listeners = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
 
     public GatewayServer(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                         GatewayChannelInitializer initializer) {
+                         GatewayChannelInitializer initializer, ConnectionLimits limits) {
+        this.limiter = new ConnectionLimiter(limits);
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
@@ -46,6 +50,9 @@ public final class GatewayServer {
                 .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (!limiter.admit(ch)) {
+                            return;
+                        }
                         connections.add(ch);
                         ch.pipeline().addLast(initializer);
                     }
@@ -67,6 +74,16 @@ public final class GatewayServer {
     /** Open client connections. */
     public int connections() {
         return connections.size();
+    }
+
+    /** The most client connections open at once ({@code max_connections}, or what the open-file limit allows). */
+    public int maxConnections() {
+        return limiter.max();
+    }
+
+    /** Client connections refused at accept for being over a limit. */
+    public long refusedConnections() {
+        return limiter.refused();
     }
 
     /** Stops accepting, gives open connections {@code grace} to finish, then closes them. */

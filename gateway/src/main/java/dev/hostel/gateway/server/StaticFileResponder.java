@@ -1,5 +1,7 @@
 package dev.hostel.gateway.server;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
@@ -15,12 +17,17 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Answers a GET or HEAD for a file from disk: Content-Type, Last-Modified and ETag (RFC 9110 section 8.8),
- * conditional requests with If-None-Match and If-Modified-Since (section 13), a single byte range (section 14),
+ * conditional requests with If-None-Match and If-Modified-Since (section 13), byte ranges (section 14; several
+ * as {@code multipart/byteranges}),
  * and the body sent as a {@link DefaultFileRegion}, which the transport turns into {@code sendfile}.
  */
 final class StaticFileResponder {
@@ -42,14 +49,12 @@ final class StaticFileResponder {
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
 
-        long start = 0;
-        long count = length;
-        HttpResponseStatus status = HttpResponseStatus.OK;
+        List<ByteRange.Span> spans = null;
         String range = in.get(HttpHeaderNames.RANGE);
         String ifRange = in.get(HttpHeaderNames.IF_RANGE);
         if (range != null && (ifRange == null || ifRange.equals(etag))) {
-            long[] span = ByteRange.parse(range, length);
-            if (span == ByteRange.UNSATISFIABLE) {
+            spans = ByteRange.parse(range, length);
+            if (spans == ByteRange.UNSATISFIABLE) {
                 HttpResponse response = head(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, found, keepAlive);
                 response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
                 record.status(response.status().code());
@@ -57,28 +62,70 @@ final class StaticFileResponder {
                 ctx.write(response);
                 return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             }
-            if (span != null) {
-                start = span[0];
-                count = span[1] - span[0] + 1;
-                status = HttpResponseStatus.PARTIAL_CONTENT;
-            }
+        }
+        if (spans != null && spans.size() > 1) {
+            return multipart(ctx, request, found, keepAlive, record, spans);
         }
 
+        ByteRange.Span span = spans == null ? new ByteRange.Span(0, length - 1) : spans.get(0);
+        HttpResponseStatus status = spans == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
         HttpResponse response = head(status, found, keepAlive);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, found.contentType());
         response.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
-            response.headers().set(HttpHeaderNames.CONTENT_RANGE,
-                    "bytes " + start + "-" + (start + count - 1) + "/" + length);
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE, contentRange(span, length));
         }
+        long count = span.length();
         HttpUtil.setContentLength(response, count);
         record.status(status.code());
         ctx.write(response);
         if (!request.method().equals(HttpMethod.HEAD) && count > 0) {
-            ctx.write(new DefaultFileRegion(file.toFile(), start, count));
+            ctx.write(new DefaultFileRegion(file.toFile(), span.first(), count));
             record.addBytes(count);
         }
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /**
+     * Several ranges: a {@code multipart/byteranges} body (RFC 9110 section 14.6), each part a head with its
+     * Content-Type and Content-Range followed by its bytes, sent from the file as the single range is.
+     */
+    private static ChannelFuture multipart(ChannelHandlerContext ctx, HttpRequest request, StaticFiles.Found found,
+                                           boolean keepAlive, RequestRecord record, List<ByteRange.Span> spans) {
+        String boundary = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        List<ByteBuf> heads = new ArrayList<>();
+        long total = 0;
+        for (ByteRange.Span span : spans) {
+            ByteBuf partHead = Unpooled.copiedBuffer("\r\n--" + boundary + "\r\nContent-Type: " + found.contentType()
+                    + "\r\nContent-Range: " + contentRange(span, found.size()) + "\r\n\r\n", StandardCharsets.US_ASCII);
+            heads.add(partHead);
+            total += partHead.readableBytes() + span.length();
+        }
+        ByteBuf end = Unpooled.copiedBuffer("\r\n--" + boundary + "--\r\n", StandardCharsets.US_ASCII);
+        total += end.readableBytes();
+
+        HttpResponse response = head(HttpResponseStatus.PARTIAL_CONTENT, found, keepAlive);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+        response.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        HttpUtil.setContentLength(response, total);
+        record.status(HttpResponseStatus.PARTIAL_CONTENT.code());
+        ctx.write(response);
+        if (request.method().equals(HttpMethod.HEAD)) {
+            heads.forEach(ByteBuf::release);
+            end.release();
+        } else {
+            for (int i = 0; i < spans.size(); i++) {
+                ctx.write(heads.get(i));
+                ctx.write(new DefaultFileRegion(found.file().toFile(), spans.get(i).first(), spans.get(i).length()));
+            }
+            ctx.write(end);
+            record.addBytes(total);
+        }
+        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    private static String contentRange(ByteRange.Span span, long length) {
+        return "bytes " + span.first() + "-" + span.last() + "/" + length;
     }
 
     private static boolean notModified(HttpHeaders in, String etag, long mtimeSeconds) {

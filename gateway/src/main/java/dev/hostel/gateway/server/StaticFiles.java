@@ -17,9 +17,9 @@ import java.util.Map;
 
 /**
  * A site's static aliases (URL prefix -> folder) and the one rule that matters about them: no request ever
- * reads a file outside its aliased folder. {@code ..} segments and encoded slashes, backslashes or NULs are
- * refused before the file system is asked; symbolic links are followed and the real path must stay inside the
- * folder's real path.
+ * reads a file outside its aliased folder. Dot segments are resolved first and may not leave the alias; encoded
+ * slashes, backslashes or NULs are refused before the file system is asked; symbolic links are followed and the
+ * real path must stay inside the folder's real path.
  */
 final class StaticFiles {
     /**
@@ -32,7 +32,7 @@ final class StaticFiles {
     static final StaticFiles NONE = new StaticFiles(Map.of());
 
     /** What a path under an alias resolves to. */
-    sealed interface Lookup permits Found, Refused, NotFound {
+    sealed interface Lookup permits Found, Refused, NotFound, Redirect {
     }
 
     /**
@@ -55,6 +55,10 @@ final class StaticFiles {
     }
 
     record NotFound() implements Lookup {
+    }
+
+    /** A folder asked for without its trailing slash: 301 to {@code location}, as nginx does. */
+    record Redirect(String location) implements Lookup {
     }
 
 
@@ -81,41 +85,118 @@ final class StaticFiles {
         return aliases.isEmpty();
     }
 
-    /** The lookup for a raw request path (no query), or {@code null} when no alias covers it. */
+    /**
+     * The lookup for a raw request path (no query), or {@code null} when no alias covers it. The path is
+     * percent-decoded and its dot segments removed (RFC 3986 section 5.2.4) before the aliases are matched, as
+     * nginx normalizes a URI before choosing a location: {@code /static/sub/../a.txt} is {@code /static/a.txt}.
+     * A path under an alias whose dot segments would leave the alias (or the root) is refused with 400.
+     */
     Lookup lookup(String rawPath) {
+        if (isNormal(rawPath)) {
+            return lookupNormal(rawPath, rawPath);
+        }
+        Lookup cached = lookups.getIfPresent(rawPath);
+        if (cached != null) {
+            return cached;
+        }
+        Lookup refused = refusal(rawPath);
+        if (refused != null) {
+            return underAlias(rawPath) ? refused : null;
+        }
+        String normal = removeDotSegments(decode(rawPath));
+        if (normal == null || !underAlias(normal)) {
+            return underAlias(rawPath) ? new Refused(400) : null;
+        }
+        return lookupNormal(rawPath, normal);
+    }
+
+    /** @param path {@code rawPath} decoded, without dot segments */
+    private Lookup lookupNormal(String rawPath, String path) {
         for (Map.Entry<String, Path> alias : aliases.entrySet()) {
-            if (rawPath.startsWith(alias.getKey())) {
+            if (path.startsWith(alias.getKey())) {
                 Path folder = alias.getValue();
-                String rest = rawPath.substring(alias.getKey().length());
-                return lookups.get(rawPath, key -> resolve(folder, rest));
+                String rest = path.substring(alias.getKey().length());
+                return lookups.get(rawPath, key -> resolve(folder, rawPath, rest));
             }
         }
         return null;
     }
 
-    private static Lookup resolve(Path alias, String rest) {
+    private boolean underAlias(String path) {
+        for (String prefix : aliases.keySet()) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether decoding and removing dot segments would leave {@code path} as it is (the common case). */
+    private static boolean isNormal(String path) {
+        return path.indexOf('%') < 0 && !path.contains("/.") && path.indexOf('\\') < 0;
+    }
+
+    /** A path that is refused whatever it decodes to: encoded slashes, backslashes or NULs, bad escapes. */
+    private static Lookup refusal(String rawPath) {
+        String lower = rawPath.toLowerCase(Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
+            return new Refused(400);
+        }
+        String decoded = decode(rawPath);
+        if (decoded == null || decoded.indexOf('\\') >= 0 || decoded.indexOf('\0') >= 0) {
+            return new Refused(400);
+        }
+        return null;
+    }
+
+    private static String decode(String rawPath) {
+        try {
+            // decodeComponent reads '+' as a space, as in a query; in a path it is a plus (RFC 3986 section 3.3).
+            return QueryStringDecoder.decodeComponent(rawPath.replace("+", "%2B"));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** RFC 3986 section 5.2.4 on a path starting with "/"; {@code null} when ".." would climb above the root. */
+    static String removeDotSegments(String path) {
+        String[] segments = path.split("/", -1);
+        java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>();
+        for (int i = 1; i < segments.length; i++) {
+            String segment = segments[i];
+            boolean last = i == segments.length - 1;
+            if (segment.equals(".")) {
+                if (last) {
+                    out.addLast("");
+                }
+            } else if (segment.equals("..")) {
+                if (out.isEmpty()) {
+                    return null;
+                }
+                out.removeLast();
+                if (last) {
+                    out.addLast("");
+                }
+            } else {
+                out.addLast(segment);
+            }
+        }
+        return "/" + String.join("/", out);
+    }
+
+    /** @param rest the decoded path under the alias, without dot segments */
+    private static Lookup resolve(Path alias, String rawPath, String rest) {
         Path folder;
         try {
             folder = alias.toRealPath();
         } catch (IOException e) {
             return new NotFound(); // a site without a release yet
         }
-        String lower = rest.toLowerCase(Locale.ROOT);
-        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
-            return new Refused(400);
-        }
-        String decoded;
-        try {
-            // decodeComponent reads '+' as a space, as in a query; in a path it is a plus (RFC 3986 section 3.3).
-            decoded = QueryStringDecoder.decodeComponent(rest.replace("+", "%2B"));
-        } catch (IllegalArgumentException e) {
-            return new Refused(400);
-        }
-        if (decoded.indexOf('\\') >= 0 || decoded.indexOf('\0') >= 0) {
+        if (rest.indexOf('\\') >= 0 || rest.indexOf('\0') >= 0) {
             return new Refused(400);
         }
         Path candidate = folder;
-        for (String segment : decoded.split("/")) {
+        for (String segment : rest.split("/")) {
             if (segment.equals("..")) {
                 return new Refused(400);
             }
@@ -123,10 +204,16 @@ final class StaticFiles {
                 candidate = candidate.resolve(segment);
             }
         }
+        boolean slash = rest.isEmpty() || rest.endsWith("/");
         try {
             Path real = candidate.toRealPath();
             if (Files.isDirectory(real)) {
+                if (!slash) {
+                    return new Redirect(rawPath + "/");
+                }
                 real = real.resolve("index.html").toRealPath(); // the index may be a link too
+            } else if (slash) {
+                return new NotFound(); // a file is not a folder: "a.txt/" names nothing
             }
             if (!real.startsWith(folder)) {
                 return new Refused(403);

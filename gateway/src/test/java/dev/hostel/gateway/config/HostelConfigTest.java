@@ -80,6 +80,12 @@ class HostelConfigTest {
                         sites_dir = "../srv/sites"
                         metrics_listen = "127.0.0.1:9464"
                         log_dir = "/var/log/hostel"
+                        proxy_buffer = "32K"
+                        proxy_buffers_total = "4M"
+                        proxy_temp_file_max = 0
+                        proxy_temp_dir = "spool"
+                        max_connections = 5000
+                        max_connections_per_address = 100
                         """);
         assertEquals(
                 List.of(new ListenAddress("0.0.0.0", 80), new ListenAddress("::1", 8080)),
@@ -90,6 +96,15 @@ class HostelConfigTest {
         assertEquals(base.resolve("srv/sites"), c.sitesDir(), "relative to the conf dir");
         assertEquals(Optional.of(new ListenAddress("127.0.0.1", 9464)), c.metricsListen());
         assertEquals(Path.of("/var/log/hostel"), c.logDir());
+        assertEquals(new ResponseBuffering(32 << 10, 4 << 20, 0, base.resolve("srv/spool")), c.buffering());
+        assertEquals(new ConnectionLimits(5000, 100), c.connectionLimits());
+    }
+
+    @Test
+    void responseBuffersDefaultBesideTheAdminSocket() throws IOException {
+        HostelConfig c = load("admin_socket = \"/run/hostel/admin.sock\"\n");
+        assertEquals(new ResponseBuffering(64 << 10, 8 << 20, 1L << 30, Path.of("/run/hostel/tmp")), c.buffering());
+        assertEquals(ConnectionLimits.DEFAULTS, c.connectionLimits());
     }
 
     @Test
@@ -135,6 +150,10 @@ class HostelConfigTest {
                 "metrics_listen = false                 | 1: metrics_listen: expected a string,"
                     + " found a boolean (false)",
                 "log_dir = \"\"                         | 1: log_dir: an empty path",
+                "proxy_buffer = \"lots\"                | 1: proxy_buffer: \"lots\" is not a size (use"
+                    + " e.g. 128M)",
+                "max_connections = -1                   | 1: max_connections: -1 is out of range"
+                    + " (0..2147483647)",
                 "listn = []                             | 1: listn: unknown key (did you mean"
                     + " listen?)",
                 "[sites]                                | 1: sites: unknown key",

@@ -1,13 +1,19 @@
 package dev.hostel.gateway.server;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.List;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@link ByteRange#parse}: single ranges, suffixes, clipping, what is ignored and what is unsatisfiable (416). */
+/**
+ * {@link ByteRange#parse}: single and several ranges, suffixes, clipping, coalescing, what is ignored and what is
+ * unsatisfiable (416).
+ */
 class ByteRangeTest {
     @ParameterizedTest(name = "{0} of {1}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
@@ -29,7 +35,16 @@ class ByteRangeTest {
             "bytes=-0             | 12     | 416",      // empty suffix (RFC 9110 section 14.1.3)
             "bytes=-1             | 0      | 416",      // nothing to take from an empty file
             "bytes=0-             | 0      | 416",
-            "bytes=0-1,4-5        | 12     | IGNORE",   // several ranges: the whole file
+            "bytes=0-1,4-5        | 12     | 0-1,4-5",  // several ranges, in order
+            "bytes=4-5,0-1        | 12     | 0-1,4-5",  // sorted
+            "bytes=0-4,2-6        | 12     | 0-6",      // overlapping: coalesced
+            "bytes=0-1,2-3        | 12     | 0-3",      // adjacent: coalesced
+            "bytes=0-1,,-1        | 12     | 0-1,11-11",
+            "bytes=0-1,20-30      | 12     | 0-1",      // the unsatisfiable one is dropped
+            "bytes=20-30,40-50    | 12     | 416",
+            "Bytes=0-3            | 12     | 0-3",      // the unit is case-insensitive
+            "`BYTES = 0-3`        | 12     | 0-3",
+            "bytes=0-1,x-y        | 12     | IGNORE",   // one bad range: the header is ignored
             "items=0-3            | 12     | IGNORE",   // another unit
             "bytes=               | 12     | IGNORE",
             "bytes=-              | 12     | IGNORE",
@@ -38,14 +53,12 @@ class ByteRangeTest {
             "bytes=0-x            | 12     | IGNORE",
     })
     void parse(String header, long length, String expected) {
-        long[] span = ByteRange.parse(header, length);
+        List<ByteRange.Span> spans = ByteRange.parse(header, length);
         switch (expected) {
-            case "IGNORE" -> assertNull(span);
-            case "416" -> assertSame(ByteRange.UNSATISFIABLE, span);
-            default -> {
-                String[] bounds = expected.split("-");
-                assertArrayEquals(new long[] {Long.parseLong(bounds[0]), Long.parseLong(bounds[1])}, span);
-            }
+            case "IGNORE" -> assertNull(spans);
+            case "416" -> assertSame(ByteRange.UNSATISFIABLE, spans);
+            default -> assertEquals(expected, spans.stream().map(s -> s.first() + "-" + s.last())
+                    .collect(Collectors.joining(",")));
         }
     }
 }

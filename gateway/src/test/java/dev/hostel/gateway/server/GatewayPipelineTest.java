@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.config.ConfigLoader;
+import dev.hostel.gateway.config.ResponseBuffering;
 import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.server.ClientConnection.Response;
 import dev.hostel.gateway.supervisor.RunnerDemand;
@@ -99,7 +100,7 @@ class GatewayPipelineTest {
         Site site = new Site(config, upstream);
         SiteResolver sites = host -> "site.test".equals(host) ? site : null;
         client = new ClientConnection(new GatewayChannelInitializer(sites, answered::add, Duration.ofSeconds(75),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30), new ResponseBuffers(ResponseBuffering.defaults(dir))));
     }
 
     @AfterEach
@@ -285,7 +286,12 @@ class GatewayPipelineTest {
             "bytes=7-100        | 206    | bytes 7-11/12 | world",
             "bytes=12-          | 416    | bytes */12    | ``",
             "bytes=5-2          | 416    | bytes */12    | ``",
-            "bytes=0-1,3-4      | 200    |               | hello, world",
+            "Bytes=0-3          | 206    | bytes 0-3/12  | hell",
+            "bytes=0-3,2-5      | 206    | bytes 0-5/12  | hello,",
+            "bytes=0-3,4-5      | 206    | bytes 0-5/12  | hello,",
+            "bytes=20-30,-2     | 206    | bytes 10-11/12 | ld",
+            "bytes=20-30,40-    | 416    | bytes */12    | ``",
+            "bytes=0-1,x        | 200    |               | hello, world",
             "items=0-3          | 200    |               | hello, world",
     })
     void rangeRequest(String range, int status, String contentRange, String body) {
@@ -294,6 +300,37 @@ class GatewayPipelineTest {
         assertEquals(contentRange, response.header("content-range"));
         assertEquals(body, response.body());
         assertEquals(String.valueOf(body.length()), response.header("content-length"));
+        assertTrue(client.isOpen());
+    }
+
+    @Test
+    void severalRangesGetMultipartByteranges() {
+        Response response = client.send(get("site.test", "/static/hello.txt", "Range: bytes=0-1,7-")).response();
+        assertEquals(206, response.status());
+        String type = response.header("content-type");
+        assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
+        String boundary = type.substring(type.indexOf('=') + 1);
+        assertEquals("\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/12"
+                + "\r\n\r\nhe\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Range: bytes 7-11/12\r\n\r\nworld\r\n--" + boundary + "--\r\n", response.body());
+        assertEquals(String.valueOf(response.body().length()), response.header("content-length"));
+        assertEquals(2, client.fileRegions(), "each part is sent from the file");
+        assertTrue(client.isOpen());
+    }
+
+    @Test
+    void moreThanSixteenRangesGetTheWholeFile() {
+        String ranges = "bytes=" + String.join(",", java.util.Collections.nCopies(17, "0-0"));
+        Response response = client.send(get("site.test", "/static/hello.txt", "Range: " + ranges)).response();
+        assertEquals(200, response.status());
+        assertEquals(HELLO, response.body());
+    }
+
+    @Test
+    void aFolderWithoutItsSlashIsRedirectedWithItsQuery() {
+        Response response = client.send(get("site.test", "/static/docs?x=1")).response();
+        assertEquals(301, response.status());
+        assertEquals("/static/docs/?x=1", response.header("location"));
         assertTrue(client.isOpen());
     }
 
@@ -348,8 +385,14 @@ class GatewayPipelineTest {
             "/static/a+b.txt                      | 200    | plus",
             "/static/a%2Bb.txt                    | 200    | plus",
             "/static/link-in                      | 200    | hello, world",
-            "/static/docs/                        | 200    | <h1>docs</h1>",
-            "/static/docs                         | 200    | <h1>docs</h1>",
+            "/static/docs/..                      | 404    |",
+            "/static/docs                         | 301    |",
+            "/static/hello.txt/                   | 404    |",
+            "/static/docs/../hello.txt            | 200    | hello, world",
+            "/static/nowhere/../hello.txt         | 200    | hello, world",
+            "/static/docs/%2e%2e/hello.txt        | 200    | hello, world",
+            "/static/docs/..                      | 404    |",
+            "/static/../static/hello.txt          | 200    | hello, world",
             "/static/../secret.txt                | 400    |",
             "/static/docs/../../secret.txt        | 400    |",
             "/static/%2e%2e/secret.txt            | 400    |",

@@ -55,7 +55,7 @@ class StaticFilesTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {
-            // raw path                          | expected: file under root, 400, 403, 404 or NONE (no alias)
+            // raw path                          | expected: file under root, 301, 400, 403, 404 or NONE (no alias)
             "/static/app.js                      | assets/app.js",
             "/static/./app.js                    | assets/app.js",
             "/static//app.js                     | assets/app.js",
@@ -64,12 +64,18 @@ class StaticFilesTest {
             "/static/a%2Bb.txt                   | assets/a+b.txt",
             "/static/with%20space.txt            | assets/with space.txt",
             "/static/in                          | assets/app.js",
-            "/static/docs                        | assets/docs/index.html",
+            "/static/docs                        | 301",
+            "/static/app.js/                     | 404",
+            "/static/docs/./                     | assets/docs/index.html",
             "/static/docs/                       | assets/docs/index.html",
             "/static/img/logo.png                | images/logo.png",
-            "/static/img/../app.js               | 400",
-            "/static/../secret.txt               | 400",
-            "/static/docs/../app.js              | 400",
+            "/static/img/../app.js               | assets/app.js",  // dot segments first, then the alias
+            "/static/docs/../app.js              | assets/app.js",
+            "/static/docs/%2e%2e/app.js          | assets/app.js",
+            "/static/../static/app.js            | assets/app.js",
+            "/static/../secret.txt               | 400",           // leaves every alias
+            "/static/docs/../../secret.txt       | 400",
+            "/static/../../secret.txt            | 400",           // above the root
             "/static/..                          | 400",
             "/static/%2e%2e/secret.txt           | 400",
             "/static/.%2E/secret.txt             | 400",
@@ -91,6 +97,9 @@ class StaticFilesTest {
             "/static                             | NONE",
             "/staticfile                         | NONE",
             "/app                                | NONE",
+            "/app/../static/app.js               | assets/app.js",
+            "/app/../x                           | NONE",
+            "/../x                               | NONE",          // above the root, but not static: the app's
             "/                                   | NONE",
     })
     void lookup(String rawPath, String expected) throws Exception {
@@ -99,6 +108,7 @@ class StaticFilesTest {
             case "NONE" -> assertNull(lookup);
             case "400", "403" -> assertEquals(new StaticFiles.Refused(Integer.parseInt(expected)), lookup);
             case "404" -> assertEquals(new StaticFiles.NotFound(), lookup);
+            case "301" -> assertEquals(new StaticFiles.Redirect(rawPath + "/"), lookup);
             default -> assertEquals(dir.resolve("root").resolve(expected).toRealPath(),
                     ((StaticFiles.Found) lookup).file());
         }

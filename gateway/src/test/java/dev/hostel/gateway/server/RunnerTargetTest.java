@@ -14,13 +14,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The target on the runner connection's wire is what the client sent, less a fragment. */
-class RequestTargetTest {
+class RunnerTargetTest {
 
     /** What Netty's request encoder (the one in the runner connection's HttpClientCodec) writes for the target. */
     private static String onTheWire(String clientTargetLatin1) {
         EmbeddedChannel channel = new EmbeddedChannel(new HttpRequestEncoder());
         channel.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                RequestTarget.forRunner(clientTargetLatin1)));
+                RunnerTarget.forRunner(clientTargetLatin1)));
         ByteBuf wire = channel.readOutbound();
         String line = wire.toString(StandardCharsets.ISO_8859_1);
         wire.release();
