@@ -45,6 +45,10 @@ import org.tomlj.Toml;
  * @param staticAliases (key {@code static}) URL prefix (starting and ending with {@code /}) to an
  *     existing folder (relative to the root) served from disk; iterated longest prefix first, so
  *     the first prefix that matches a path is the right one
+ * @param user (key {@code user}) the user the site's runners run as, a name or a uid, never root;
+ *     null when not set (Hostel then picks one, see README "Security: sites are strangers")
+ * @param group (key {@code group}) the runners' group, a name or a gid, never root; null when not
+ *     set (the user's primary group, or the dynamic user's own)
  */
 public record SiteConfig(
         String name,
@@ -62,7 +66,9 @@ public record SiteConfig(
         long maxRequests,
         long maxBody,
         Map<String, String> env,
-        Map<String, Path> staticAliases) {
+        Map<String, Path> staticAliases,
+        String user,
+        String group) {
 
     /** {@code memory} when not set: 128M. */
     public static final long DEFAULT_MEMORY = 128L << 20;
@@ -187,6 +193,12 @@ public record SiteConfig(
                                                             + str(relative(root, e.getValue())))
                                     .toList()));
             b.append(" }\n");
+        }
+        if (user != null) {
+            b.append("user = ").append(str(user)).append('\n');
+        }
+        if (group != null) {
+            b.append("group = ").append(str(group)).append('\n');
         }
         return b.toString();
     }

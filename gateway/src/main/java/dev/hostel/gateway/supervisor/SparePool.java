@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -22,10 +24,14 @@ import java.util.regex.Pattern;
  * Pre-started spare runners, so that a site scaled to zero starts in the time its app takes to import rather than
  * the time a JVM and Jython take to boot (see BENCHMARKS.md, "Cold start").
  *
- * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
- * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
- * the ceiling, so a spare serves only sites of exactly its ceiling. There is no configuration key: the contract
- * has none, and the budget decides instead, as follows.
+ * <p>Policy: at most one idle spare per {@linkplain Kind kind} (memory ceiling and user) of the sites that can
+ * scale to zero (always-on sites start with the gateway and gain nothing), the kinds shared by the most such sites
+ * first. A spare's JVM flags depend on the ceiling, and it runs as the user of the sites it serves (a JVM cannot
+ * change its user once started, and a spare never runs as root to serve a site), so a spare serves only sites of
+ * exactly its ceiling and user. When Hostel is root each site has a user of its own unless sites name the same
+ * {@code user}, so each on-demand site gets a spare of its own as far as the budget has room, the sites that are
+ * not running first; when Hostel is not root every site shares its user, and one spare per ceiling serves them
+ * all. There is no configuration key: the contract has none, and the budget decides instead, as follows.
  *
  * <p>Budget: a spare is real memory, so it reserves its ceiling in the {@link MemoryBudget} while it waits, and is
  * started only when that reservation succeeds. It is the first thing given up when a runner needs room
@@ -51,6 +57,9 @@ public final class SparePool implements AutoCloseable {
             "TZ|LANG|LANGUAGE|LC_.*|PATH|CLASSPATH|JAVA_.*|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JYTHON.*|PYTHON.*|LD_.*"
                     + "|MALLOC_.*");
 
+    /** What a spare is for: sites of this ceiling run by this user. */
+    record Kind(long ceiling, RunAs who) {}
+
     private final RunnerLauncher launcher;
     private final MemoryBudget budget;
     private final List<SpareProcess> spares = new CopyOnWriteArrayList<>();
@@ -71,34 +80,44 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * The ceilings that want a spare, the one used by the most on-demand sites first (then the smaller).
+     * The kinds of spare wanted, the one shared by the most on-demand sites first (then the smaller ceiling). Sites
+     * that are not running come first: a running site gains nothing from a spare until it has been stopped.
      *
-     * @param sites every site generation the supervisor runs or may start
+     * @param sites   every site generation the supervisor runs or may start
+     * @param running whether a site has runners now
+     * @param users   the user of each site's runners
      */
-    static List<Long> wanted(Collection<SiteConfig> sites) {
-        Map<Long, Integer> count = new LinkedHashMap<>();
+    static List<Kind> wanted(Collection<SiteConfig> sites, Predicate<SiteConfig> running,
+                             Function<SiteConfig, RunAs> users) {
+        Map<Kind, Integer> count = new LinkedHashMap<>();
+        Map<Kind, Boolean> idle = new LinkedHashMap<>();
         for (SiteConfig site : sites) {
             if (!site.idleTimeout().isZero() && canServe(site)) {
-                count.merge(site.memory(), 1, Integer::sum);
+                Kind kind = new Kind(site.memory(), users.apply(site));
+                count.merge(kind, 1, Integer::sum);
+                idle.merge(kind, !running.test(site), Boolean::logicalOr);
             }
         }
-        List<Long> ceilings = new ArrayList<>(count.keySet());
-        ceilings.sort(Comparator.comparing((Long c) -> -count.get(c)).thenComparing(c -> c));
-        return ceilings;
+        List<Kind> kinds = new ArrayList<>(count.keySet());
+        kinds.sort(Comparator.comparing((Kind k) -> !idle.get(k)).thenComparing(k -> -count.get(k))
+                .thenComparing(Kind::ceiling));
+        return kinds;
     }
 
     /**
-     * Brings the pool in line with {@code sites}: gives up spares of ceilings no site wants any more, and starts
+     * Brings the pool in line with {@code sites}: gives up spares of kinds no site wants any more, and starts
      * the missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     *
+     * @param running whether a site has runners now
      */
-    synchronized void maintain(Collection<SiteConfig> sites) {
+    synchronized void maintain(Collection<SiteConfig> sites, Predicate<SiteConfig> running) {
         if (closed) {
             return;
         }
-        List<Long> wanted = wanted(sites);
+        List<Kind> wanted = wanted(sites, running, launcher.users()::of);
         for (SpareProcess spare : spares) {
-            if (!wanted.contains(spare.ceiling())) {
-                LOG.info(() -> spare + ": no site of that ceiling can scale to zero any more; stopping it");
+            if (!wanted.contains(kind(spare))) {
+                LOG.info(() -> spare + ": no site of that ceiling and user can scale to zero any more; stopping it");
                 retire(spare);
             }
         }
@@ -106,24 +125,29 @@ public final class SparePool implements AutoCloseable {
         if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
             return;
         }
-        for (long ceiling : wanted) {
-            if (spares.stream().anyMatch(s -> s.ceiling() == ceiling)) {
+        for (Kind kind : wanted) {
+            if (spares.stream().anyMatch(s -> kind(s).equals(kind))) {
                 continue;
             }
-            if (!budget.tryReserve(ceiling)) {
-                return; // the most wanted ceilings come first; the rest wait for room
+            if (!budget.tryReserve(kind.ceiling())) {
+                return; // the most wanted kinds come first; the rest wait for room
             }
-            start(ceiling);
+            start(kind);
         }
     }
 
-    private void start(long ceiling) {
+    private static Kind kind(SpareProcess spare) {
+        return new Kind(spare.ceiling(), spare.who());
+    }
+
+    private void start(Kind kind) {
         SpareProcess spare;
         try {
-            spare = launcher.startSpare("_spare-" + names.incrementAndGet(), ceiling);
+            spare = launcher.startSpare("_spare-" + names.incrementAndGet(), kind.ceiling(), kind.who());
         } catch (IOException | RuntimeException e) {
-            budget.release(ceiling);
-            failed("cannot start a spare runner for " + MemoryBudget.mb(ceiling) + " sites: " + e);
+            budget.release(kind.ceiling());
+            failed("cannot start a spare runner for " + MemoryBudget.mb(kind.ceiling()) + " sites of "
+                    + kind.who() + ": " + e);
             return;
         }
         spares.add(spare);
@@ -171,16 +195,17 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * Takes a ready spare of {@code site}'s ceiling for one of its runners. Its reservation in the budget becomes
+     * Takes a ready spare of {@code site}'s ceiling and user for one of its runners. Its reservation in the budget becomes
      * that runner's: the caller must not reserve again, must release {@code site.memory()} when the runner exits,
      * and must {@linkplain #discard discard} the spare if it does not use it.
      */
     Optional<SpareProcess> claim(SiteConfig site) {
-        if (!canServe(site)) {
+        if (!canServe(site) || launcher.users().refusal(site).isPresent()) {
             return Optional.empty();
         }
+        Kind wanted = new Kind(site.memory(), launcher.users().of(site));
         for (SpareProcess spare : spares) {
-            if (spare.ceiling() == site.memory() && spare.claim()) {
+            if (kind(spare).equals(wanted) && spare.claim()) {
                 spares.remove(spare);
                 pauseFor(REPLACE_AFTER);
                 LOG.fine(() -> spare + " claimed by site " + site.name());

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Every site's runners: one {@link SiteSupervisor} per site generation (during a reload, the old and the new
@@ -163,7 +164,9 @@ public final class Supervisor {
 
     private void maintainSpares() {
         try {
-            spares.maintain(running.stream().map(SiteSupervisor::site).toList());
+            Set<SiteConfig> withRunners = running.stream().filter(s -> !s.runners().isEmpty())
+                    .map(SiteSupervisor::site).collect(Collectors.toSet());
+            spares.maintain(running.stream().map(SiteSupervisor::site).toList(), withRunners::contains);
         } catch (RuntimeException e) {
             // An exception would cancel the periodic task: log it and try again in a second.
             LOG.log(Level.WARNING, "spare runners: " + e, e);

@@ -12,8 +12,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Which ceilings get a spare runner, in which order, and which sites a spare can serve. */
+/** Which kinds (ceiling, user) get a spare runner, in which order, and which sites a spare can serve. */
 class SparePoolTest {
+    private static final RunAs SHARED = new RunAs(1000, 1000, "/home/h", "h", false);
+    private static final SiteUsers AS_ROOT = new SiteUsers(new RunAs(0, 0, "/root", "root", false));
     private static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
     private static final long MB = 1L << 20;
 
@@ -34,9 +36,34 @@ class SparePoolTest {
                 site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
                 site("c", "memory = \"96M\"\nidle_timeout = \"1m\""),
                 site("d", "memory = \"128M\"\nidle_timeout = \"1m\""));
-        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), SparePool.wanted(sites),
+        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), ceilings(SparePool.wanted(sites, s -> false, s -> SHARED)),
                 "96M twice, then the others smallest first; the always-on site's 64M not at all");
-        assertEquals(List.of(), SparePool.wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+        assertEquals(List.of(128 * MB, 256 * MB, 96 * MB),
+                ceilings(SparePool.wanted(sites, s -> s.name().equals("b") || s.name().equals("c"), s -> SHARED)),
+                "sites that are running come last: a spare is for the next cold start");
+        assertEquals(List.of(), wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+    }
+
+    @Test
+    void asRootEachSiteWantsASpareOfItsOwnUserNeverRoot() {
+        List<SiteConfig> sites = List.of(
+                site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
+                site("c", "memory = \"96M\"\nidle_timeout = \"1m\""));
+        List<SparePool.Kind> kinds = SparePool.wanted(sites, s -> false, AS_ROOT::of);
+        assertEquals(2, kinds.size(), "two dynamic users, two spares: " + kinds);
+        for (SparePool.Kind kind : kinds) {
+            assertTrue(kind.who().uid() >= SiteUsers.DYNAMIC_FIRST && kind.who().uid() <= SiteUsers.DYNAMIC_LAST,
+                    kind.toString());
+        }
+        assertEquals(AS_ROOT.of(sites.get(0)), AS_ROOT.of(sites.get(0)), "a site keeps its uid");
+    }
+
+    private static List<SparePool.Kind> wanted(List<SiteConfig> sites) {
+        return SparePool.wanted(sites, s -> false, s -> SHARED);
+    }
+
+    private static List<Long> ceilings(List<SparePool.Kind> kinds) {
+        return kinds.stream().map(SparePool.Kind::ceiling).toList();
     }
 
     @Test
@@ -45,6 +72,6 @@ class SparePoolTest {
         for (String key : List.of("TZ", "LANG", "LC_ALL", "PATH", "JAVA_TOOL_OPTIONS", "LD_PRELOAD", "PYTHONPATH")) {
             assertFalse(SparePool.canServe(site("special", "env = { " + key + " = \"x\" }")), key);
         }
-        assertEquals(List.of(), SparePool.wanted(List.of(site("tz", "idle_timeout = \"1m\"\nenv = { TZ = \"UTC\" }"))));
+        assertEquals(List.of(), wanted(List.of(site("tz", "idle_timeout = \"1m\"\nenv = { TZ = \"UTC\" }"))));
     }
 }
