@@ -11,27 +11,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Pre-started spare runners, so that a site scaled to zero starts in the time its app takes to import rather than
  * the time a JVM and Jython take to boot (see BENCHMARKS.md, "Cold start").
  *
- * <p>Policy: at most one idle spare per {@linkplain Kind kind} (memory ceiling and user) of the sites that can
- * scale to zero (always-on sites start with the gateway and gain nothing), the kinds shared by the most such sites
- * first. A spare's JVM flags depend on the ceiling, and it runs as the user of the sites it serves (a JVM cannot
- * change its user once started, and a spare never runs as root to serve a site), so a spare serves only sites of
- * exactly its ceiling and user. When Hostel is root each site has a user of its own unless sites name the same
- * {@code user}, so each on-demand site gets a spare of its own as far as the budget has room, the sites that are
- * not running first; when Hostel is not root every site shares its user, and one spare per ceiling serves them
- * all. There is no configuration key: the contract has none, and the budget decides instead, as follows.
+ * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
+ * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
+ * the ceiling, and it runs as the user of the sites it serves (a JVM cannot change its user once started, and a
+ * spare never runs as root to serve a site), so a spare serves only sites of exactly its {@linkplain Kind kind}:
+ * ceiling and user. When Hostel is not root every site shares its user, and the spare of a ceiling serves all its
+ * sites. When Hostel is root each site has a user of its own (unless sites name the same {@code user}), and the
+ * spare of a ceiling is started for the site the caller prefers (the {@link Supervisor}: a site at rest, the most
+ * recently used first), and kept while any on-demand site of its kind remains, so that sites coming and going do
+ * not churn spares. There is no configuration key: the contract has none, and the budget decides instead, as
+ * follows.
  *
  * <p>Budget: a spare is real memory, so it reserves its ceiling in the {@link MemoryBudget} while it waits, and is
  * started only when that reservation succeeds. It is the first thing given up when a runner needs room
@@ -80,43 +83,43 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * The kinds of spare wanted, the one shared by the most on-demand sites first (then the smaller ceiling). Sites
-     * that are not running come first: a running site gains nothing from a spare until it has been stopped.
+     * The spare wanted for each ceiling, the ceiling used by the most on-demand sites first (then the smaller): of
+     * the user of the first such site in {@code sites}.
      *
-     * @param sites   every site generation the supervisor runs or may start
-     * @param running whether a site has runners now
-     * @param users   the user of each site's runners
+     * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
+     * @param users the user of each site's runners
      */
-    static List<Kind> wanted(Collection<SiteConfig> sites, Predicate<SiteConfig> running,
-                             Function<SiteConfig, RunAs> users) {
-        Map<Kind, Integer> count = new LinkedHashMap<>();
-        Map<Kind, Boolean> idle = new LinkedHashMap<>();
-        for (SiteConfig site : sites) {
-            if (!site.idleTimeout().isZero() && canServe(site)) {
-                Kind kind = new Kind(site.memory(), users.apply(site));
-                count.merge(kind, 1, Integer::sum);
-                idle.merge(kind, !running.test(site), Boolean::logicalOr);
-            }
+    static List<Kind> wanted(List<SiteConfig> sites, Function<SiteConfig, RunAs> users) {
+        Map<Long, Integer> count = new LinkedHashMap<>();
+        Map<Long, RunAs> first = new LinkedHashMap<>();
+        for (SiteConfig site : servable(sites)) {
+            count.merge(site.memory(), 1, Integer::sum);
+            first.putIfAbsent(site.memory(), users.apply(site));
         }
-        List<Kind> kinds = new ArrayList<>(count.keySet());
-        kinds.sort(Comparator.comparing((Kind k) -> !idle.get(k)).thenComparing(k -> -count.get(k))
-                .thenComparing(Kind::ceiling));
-        return kinds;
+        List<Long> ceilings = new ArrayList<>(count.keySet());
+        ceilings.sort(Comparator.comparing((Long c) -> -count.get(c)).thenComparing(c -> c));
+        return ceilings.stream().map(c -> new Kind(c, first.get(c))).toList();
+    }
+
+    /** The on-demand sites a spare could serve. */
+    private static List<SiteConfig> servable(Collection<SiteConfig> sites) {
+        return sites.stream().filter(s -> !s.idleTimeout().isZero() && canServe(s)).toList();
     }
 
     /**
-     * Brings the pool in line with {@code sites}: gives up spares of kinds no site wants any more, and starts
-     * the missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     * Brings the pool in line with {@code sites}: gives up spares of kinds no site has any more, and starts the
+     * missing ones while the budget has room. Called every second by the supervisor and after a claim.
      *
-     * @param running whether a site has runners now
+     * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
      */
-    synchronized void maintain(Collection<SiteConfig> sites, Predicate<SiteConfig> running) {
+    synchronized void maintain(List<SiteConfig> sites) {
         if (closed) {
             return;
         }
-        List<Kind> wanted = wanted(sites, running, launcher.users()::of);
+        Set<Kind> kept = servable(sites).stream().map(s -> new Kind(s.memory(), launcher.users().of(s)))
+                .collect(Collectors.toSet());
         for (SpareProcess spare : spares) {
-            if (!wanted.contains(kind(spare))) {
+            if (!kept.contains(kind(spare))) {
                 LOG.info(() -> spare + ": no site of that ceiling and user can scale to zero any more; stopping it");
                 retire(spare);
             }
@@ -125,8 +128,8 @@ public final class SparePool implements AutoCloseable {
         if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
             return;
         }
-        for (Kind kind : wanted) {
-            if (spares.stream().anyMatch(s -> kind(s).equals(kind))) {
+        for (Kind kind : wanted(sites, launcher.users()::of)) {
+            if (spares.stream().anyMatch(s -> s.ceiling() == kind.ceiling() && kept.contains(kind(s)))) {
                 continue;
             }
             if (!budget.tryReserve(kind.ceiling())) {

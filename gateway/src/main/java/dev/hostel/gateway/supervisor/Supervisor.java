@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
 
 /**
  * Every site's runners: one {@link SiteSupervisor} per site generation (during a reload, the old and the new
@@ -164,9 +163,11 @@ public final class Supervisor {
 
     private void maintainSpares() {
         try {
-            Set<SiteConfig> withRunners = running.stream().filter(s -> !s.runners().isEmpty())
-                    .map(SiteSupervisor::site).collect(Collectors.toSet());
-            spares.maintain(running.stream().map(SiteSupervisor::site).toList(), withRunners::contains);
+            // A spare is best made for a site at rest, the most recently used one first: the likeliest next cold start.
+            spares.maintain(running.stream()
+                    .sorted(Comparator.comparing((SiteSupervisor s) -> !s.runners().isEmpty())
+                            .thenComparing(SiteSupervisor::lastRequestNanos, Comparator.reverseOrder()))
+                    .map(SiteSupervisor::site).toList());
         } catch (RuntimeException e) {
             // An exception would cancel the periodic task: log it and try again in a second.
             LOG.log(Level.WARNING, "spare runners: " + e, e);

@@ -2,6 +2,7 @@ package dev.hostel.gateway.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.config.ConfigLoader;
@@ -36,30 +37,31 @@ class SparePoolTest {
                 site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
                 site("c", "memory = \"96M\"\nidle_timeout = \"1m\""),
                 site("d", "memory = \"128M\"\nidle_timeout = \"1m\""));
-        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), ceilings(SparePool.wanted(sites, s -> false, s -> SHARED)),
+        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), ceilings(wanted(sites)),
                 "96M twice, then the others smallest first; the always-on site's 64M not at all");
-        assertEquals(List.of(128 * MB, 256 * MB, 96 * MB),
-                ceilings(SparePool.wanted(sites, s -> s.name().equals("b") || s.name().equals("c"), s -> SHARED)),
-                "sites that are running come last: a spare is for the next cold start");
         assertEquals(List.of(), wanted(List.of(site("always", ""))), "no on-demand site, no spare");
     }
 
     @Test
-    void asRootEachSiteWantsASpareOfItsOwnUserNeverRoot() {
-        List<SiteConfig> sites = List.of(
-                site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
-                site("c", "memory = \"96M\"\nidle_timeout = \"1m\""));
-        List<SparePool.Kind> kinds = SparePool.wanted(sites, s -> false, AS_ROOT::of);
-        assertEquals(2, kinds.size(), "two dynamic users, two spares: " + kinds);
-        for (SparePool.Kind kind : kinds) {
-            assertTrue(kind.who().uid() >= SiteUsers.DYNAMIC_FIRST && kind.who().uid() <= SiteUsers.DYNAMIC_LAST,
-                    kind.toString());
+    void asRootTheSpareOfACeilingRunsAsTheUserOfTheSiteThatComesFirstNeverRoot() {
+        SiteConfig b = site("b", "memory = \"96M\"\nidle_timeout = \"5m\"");
+        SiteConfig c = site("c", "memory = \"96M\"\nidle_timeout = \"1m\"");
+        RunAs userOfB = AS_ROOT.of(b);
+        RunAs userOfC = AS_ROOT.of(c);
+        assertNotEquals(userOfB, userOfC, "each site its own dynamic user");
+        assertEquals(List.of(new SparePool.Kind(96 * MB, userOfC)), SparePool.wanted(List.of(c, b), AS_ROOT::of),
+                "one spare per ceiling, for the site the supervisor prefers");
+        for (RunAs user : List.of(userOfB, userOfC)) {
+            assertTrue(user.uid() >= SiteUsers.DYNAMIC_FIRST && user.uid() <= SiteUsers.DYNAMIC_LAST, user.toString());
+            assertEquals(user.uid(), user.gid());
         }
-        assertEquals(AS_ROOT.of(sites.get(0)), AS_ROOT.of(sites.get(0)), "a site keeps its uid");
+        assertEquals(userOfB, AS_ROOT.of(b), "a site keeps its uid");
+        assertEquals(userOfB, new SiteUsers(new RunAs(0, 0, "/root", "root", false)).of(b),
+                "derived from the name: the same in another Hostel");
     }
 
     private static List<SparePool.Kind> wanted(List<SiteConfig> sites) {
-        return SparePool.wanted(sites, s -> false, s -> SHARED);
+        return SparePool.wanted(sites, s -> SHARED);
     }
 
     private static List<Long> ceilings(List<SparePool.Kind> kinds) {
