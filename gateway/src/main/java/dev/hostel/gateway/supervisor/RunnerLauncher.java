@@ -314,9 +314,16 @@ public final class RunnerLauncher implements AutoCloseable {
         return cmd;
     }
 
-    /** A log file the gateway writes for a runner: readable by the operator only once sites have users. */
+    /**
+     * A log file the gateway writes for a runner: readable by the operator only once sites have users, in a log
+     * folder closed to others (0750), so that no site's user reads another's log or access log.
+     */
     private Path prepareLog(Path log) throws IOException {
         Files.createDirectories(logDir);
+        if (users.switching() && Files.getPosixFilePermissions(logDir).contains(PosixFilePermission.OTHERS_EXECUTE)
+                && Files.getAttribute(logDir, "unix:uid").equals(users.own().uid())) {
+            Files.setPosixFilePermissions(logDir, PosixFilePermissions.fromString("rwxr-x---"));
+        }
         if (users.switching() && !Files.exists(log)) {
             try {
                 Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
