@@ -63,16 +63,19 @@ runner_pid() {
     echo "$pid"
 }
 
-# await_spare [SECONDS]: until a spare runner is ready and not yet claimed by a site, at most 60 s.
+# await_spare [SECONDS] [COUNT]: until COUNT (default 1) spare runners are ready and not yet claimed by a site, at
+# most SECONDS (default 60). As root a spare runs as the user of one site (README, "Memory").
 await_spare() {
-    local limit=${1:-60} i pid
+    local limit=${1:-60} count=${2:-1} i pid ready
     for ((i = 0; i < limit * 10; i++)); do
+        ready=0
         for pid in $(pgrep -P "$HOSTEL_PID" -f -- "dev.hostel.runner.RunnerMain --spare"); do
-            if grep -q "spare runner (pid $pid, [0-9]* MB) ready" "$WORK/logs/hostel.log" 2>/dev/null &&
+            if grep -q "spare runner (pid $pid, [0-9]* MB[^)]*) ready" "$WORK/logs/hostel.log" 2>/dev/null &&
                 ! grep -q "(pid $pid) ready in [0-9.]* s (a spare runner" "$WORK/logs/hostel.log"; then
-                return 0
+                ready=$((ready + 1))
             fi
         done
+        [ "$ready" -ge "$count" ] && return 0
         sleep 0.1
     done
     return 1

@@ -19,6 +19,10 @@ import java.util.UUID;
  * processes of a site, or sites sharing a library folder, starting together. Runners whose {@code sys.path}
  * folders overlap therefore import one after the other; the later ones find the classes complete. Folders are
  * locked in sorted order, so two runners never wait for each other in a cycle.
+ *
+ * <p>The lock files live in {@code hostel.import.locks}, a folder the gateway gives each user's runners (only
+ * runners of the same user can write the same folders, and a shared folder in {@code /tmp} would let one site's
+ * user block another's imports); {@code java.io.tmpdir/hostel-import-locks} when the runner is started by hand.
  */
 final class ImportLock implements AutoCloseable {
     private final List<FileChannel> channels = new ArrayList<>();
@@ -29,7 +33,8 @@ final class ImportLock implements AutoCloseable {
 
     /** Locks every folder of {@code path}, waiting for other runners that hold one of them. */
     static ImportLock acquire(List<Path> path) throws IOException {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "hostel-import-locks");
+        String given = System.getProperty("hostel.import.locks");
+        Path dir = given != null ? Path.of(given) : Path.of(System.getProperty("java.io.tmpdir"), "hostel-import-locks");
         Files.createDirectories(dir);
         TreeSet<String> keys = new TreeSet<>();
         for (Path folder : path) {

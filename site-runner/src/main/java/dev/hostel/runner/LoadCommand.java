@@ -1,6 +1,5 @@
 package dev.hostel.runner;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,18 +10,17 @@ import java.util.Map;
  *
  * <pre>
  * LOAD {"site": "blog", "socket": "/abs/blog.0.7.sock", "app": "blog.wsgi:application", "root": "/abs/blog",
- *       "python_path": ["/abs/lib"], "threads": 8, "env": {"KEY": "value"}, "log": "/abs/logs/blog.log"}
+ *       "python_path": ["/abs/lib"], "threads": 8, "env": {"KEY": "value"}}
  * </pre>
  *
- * <p>The fields other than {@code env} and {@code log} are the runner's command-line options and are validated by
+ * <p>The fields other than {@code env} are the runner's command-line options and are validated by
  * {@link RunnerOptions#parse} exactly as they would be on a command line, so a spare and a normal start accept
  * and refuse the same sites.
  *
  * @param arguments the equivalent command line of a normal runner
  * @param env       what the site's {@code env} adds to {@code os.environ}
- * @param log       the site's log file, where the runner's output goes from now on
  */
-record LoadCommand(List<String> arguments, Map<String, String> env, Path log) {
+record LoadCommand(List<String> arguments, Map<String, String> env) {
     static final String PREFIX = "LOAD ";
 
     LoadCommand {
@@ -81,11 +79,7 @@ record LoadCommand(List<String> arguments, Map<String, String> env, Path log) {
                 env.put((String) e.getKey(), value);
             }
         }
-        Path log = Path.of(string(fields, "log"));
-        if (!log.isAbsolute()) {
-            throw new IllegalArgumentException("LOAD: log: must be an absolute path, got '" + log + "'");
-        }
-        return new LoadCommand(arguments, env, log);
+        return new LoadCommand(arguments, env);
     }
 
     /** The options, validated as a normal runner's command line would be. */

@@ -2,12 +2,9 @@ package dev.hostel.runner;
 
 import io.netty.channel.EventLoopGroup;
 import java.io.ByteArrayOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,10 +28,8 @@ import org.python.core.imp;
  *
  * <p>What {@code LOAD} changes, and what it cannot:
  * <ul>
- *   <li>output: {@code System.err} is a {@link SwitchableOutput} from the first line of {@code main}, and Python's
- *       {@code sys.stdout}/{@code sys.stderr} write to it, so the switch to the site's log moves all of it. What the
- *       JVM itself writes to file descriptor 2 (its own warnings, a crash report) still goes to the spare pool's
- *       log, which was the spare's stderr when it started: Java cannot re-open a file descriptor;</li>
+ *   <li>output: the gateway reads the spare's stderr and moves it from the pool's log to the site's when it sends
+ *       {@code LOAD}; the runner, which runs as the site's user, never opens a log itself;</li>
  *   <li>environment: the site's {@code env} is added to {@code os.environ}, which Jython's {@code os.putenv}
  *       passes on to the C environment and its {@code subprocess} to child processes. The JVM's own environment
  *       ({@code System.getenv()}) is fixed at start, so a variable the JVM or the C library reads when it starts
@@ -50,12 +45,10 @@ final class SpareRunner {
     /** The LOAD line is a few hundred bytes; a bound keeps a confused writer from filling the heap. */
     private static final int MAX_LOAD_LINE = 1 << 20;
 
-    private final SwitchableOutput err;
     private RunnerServer.Transport transport;
     private EventLoopGroup group;
 
-    private SpareRunner(SwitchableOutput err) {
-        this.err = err;
+    private SpareRunner() {
     }
 
     /** Whether the command line asks for a spare. */
@@ -63,14 +56,9 @@ final class SpareRunner {
         return args.length == 1 && FLAG.equals(args[0]);
     }
 
-    /**
-     * Makes {@code System.err} switchable. Call it first thing in {@code main}: whatever captures
-     * {@code System.err} before (Jython does when it starts) would not follow the switch.
-     */
+    /** A spare, waiting for {@link #prepare}. */
     static SpareRunner install() {
-        SwitchableOutput err = new SwitchableOutput(new FileOutputStream(FileDescriptor.err));
-        System.setErr(new PrintStream(err, true, Charset.defaultCharset()));
-        return new SpareRunner(err);
+        return new SpareRunner();
     }
 
     /** Boots what does not depend on the site, then tells the gateway on {@code out} that the spare is ready. */
@@ -91,8 +79,7 @@ final class SpareRunner {
     }
 
     /**
-     * Waits for the {@code LOAD} line and applies it: output to the site's log, {@code os.environ}, working
-     * directory.
+     * Waits for the {@code LOAD} line and applies it: {@code os.environ}, working directory.
      *
      * @return the site's options, or empty when stdin ended first
      * @throws IllegalArgumentException when the line is not a valid {@code LOAD}
@@ -104,7 +91,6 @@ final class SpareRunner {
         }
         long started = System.nanoTime();
         LoadCommand load = LoadCommand.parse(line.get());
-        redirectOutput(load.log());
         RunnerOptions options = load.options();
         Log.site(options.site());
         applyEnvironment(load.env(), options.root());
@@ -141,16 +127,6 @@ final class SpareRunner {
             return Optional.empty();
         }
         return Optional.of(line.toString(StandardCharsets.UTF_8));
-    }
-
-    /** From now on every line of this runner, Python's included, is appended to the site's log. */
-    private void redirectOutput(Path log) {
-        try {
-            err.switchTo(new FileOutputStream(log.toFile(), true));
-        } catch (IOException e) {
-            // The spare pool's log keeps the output; the site still runs.
-            Log.info("cannot open the site's log " + log + " (" + e + "); logging here instead");
-        }
     }
 
     /** {@code os.environ.update(env)} and {@code os.chdir(root)}, as a runner started for the site would have. */

@@ -15,8 +15,7 @@ class LoadCommandTest {
     void readsEveryFieldIntoTheOptionsOfANormalRunner() {
         LoadCommand load = LoadCommand.parse("LOAD {\"site\": \"blog\", \"socket\": \"/run/blog.0.1.sock\","
                 + " \"app\": \"blog.wsgi:app\", \"root\": \"/srv/blog\", \"python_path\": [\"/srv/lib\", \"/srv/x\"],"
-                + " \"threads\": 4, \"env\": {\"A\": \"1\", \"QUOTE\": \"say \\\"hi\\\"\\n\\u00e9\"},"
-                + " \"log\": \"/var/log/blog.log\"}");
+                + " \"threads\": 4, \"env\": {\"A\": \"1\", \"QUOTE\": \"say \\\"hi\\\"\\n\\u00e9\"}}");
         RunnerOptions options = load.options();
         assertEquals("blog", options.site());
         assertEquals(Path.of("/run/blog.0.1.sock"), options.socket());
@@ -25,13 +24,12 @@ class LoadCommandTest {
         assertEquals(List.of(Path.of("/srv/lib"), Path.of("/srv/x")), options.pythonPath());
         assertEquals(4, options.threads());
         assertEquals(Map.of("A", "1", "QUOTE", "say \"hi\"\n\u00e9"), load.env());
-        assertEquals(Path.of("/var/log/blog.log"), load.log());
     }
 
     @Test
     void optionalFieldsTakeTheRunnersDefaults() {
         LoadCommand load = LoadCommand.parse("LOAD {\"site\":\"s\",\"socket\":\"/s.sock\",\"app\":\"m\","
-                + "\"root\":\"/r\",\"log\":\"/l.log\"}");
+                + "\"root\":\"/r\"}");
         assertEquals(RunnerOptions.DEFAULT_THREADS, load.options().threads());
         assertEquals("m:application", load.options().app());
         assertEquals(Map.of(), load.env());
@@ -40,9 +38,8 @@ class LoadCommandTest {
     @Test
     void refusesWhatIsNotALoadLine() {
         for (String bad : List.of("", "HELLO", "LOAD [1]", "LOAD {\"site\": 1}", "LOAD {\"site\": \"s\"",
-                "LOAD {\"site\":\"s\",\"socket\":\"/s\",\"app\":\"m\",\"root\":\"/r\",\"log\":\"rel.log\"}",
-                "LOAD {\"site\":\"s\",\"socket\":\"/s\",\"app\":\"m\",\"root\":\"/r\",\"log\":\"/l\",\"threads\":\"8\"}",
-                "LOAD {\"site\":\"s\",\"socket\":\"/s\",\"app\":\"m\",\"root\":\"/r\",\"log\":\"/l\",\"env\":{\"A\":1}}",
+                "LOAD {\"site\":\"s\",\"socket\":\"/s\",\"app\":\"m\",\"root\":\"/r\",\"threads\":\"8\"}",
+                "LOAD {\"site\":\"s\",\"socket\":\"/s\",\"app\":\"m\",\"root\":\"/r\",\"env\":{\"A\":1}}",
                 "LOAD {} trailing")) {
             assertThrows(IllegalArgumentException.class, () -> LoadCommand.parse(bad), bad);
         }
@@ -51,7 +48,7 @@ class LoadCommandTest {
     @Test
     void optionsAreValidatedAsOnACommandLine() {
         LoadCommand load = LoadCommand.parse("LOAD {\"site\":\"s\",\"socket\":\"relative.sock\",\"app\":\"m\","
-                + "\"root\":\"/r\",\"log\":\"/l.log\"}");
+                + "\"root\":\"/r\"}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, load::options);
         assertTrue(e.getMessage().contains("--socket"), e.getMessage());
     }

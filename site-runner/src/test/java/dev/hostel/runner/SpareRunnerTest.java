@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A spare runner as the gateway's pool runs it: a child JVM started with {@code --spare} in {@code /}, its
- * {@code HOSTEL-SPARE} line, then the {@code LOAD} line that makes it a site's runner.
+ * {@code HOSTEL-SPARE} line, then the {@code LOAD} line that makes it a site's runner. Its stderr is one file here;
+ * the gateway moves it from the pool's log to the site's when it sends {@code LOAD}.
  */
 class SpareRunnerTest {
     @TempDir
@@ -51,24 +52,23 @@ class SpareRunnerTest {
         stdin.flush();
     }
 
-    private static String load(Path socket, String app, Path log) {
+    private static String load(Path socket, String app) {
         return "LOAD {\"site\": \"spare\", \"socket\": \"" + socket + "\", \"app\": \"" + app + "\", \"root\": \""
                 + SharedRunner.appsRoot() + "\", \"python_path\": [], \"threads\": 2,"
-                + " \"env\": {\"HOSTEL_SPARE_TEST\": \"from \\\"LOAD\\\"\"}, \"log\": \"" + log + "\"}";
+                + " \"env\": {\"HOSTEL_SPARE_TEST\": \"from \\\"LOAD\\\"\"}}";
     }
 
     @Test
     void loadMakesTheSpareTheSitesRunner() throws Exception {
-        Path sparesLog = logs.resolve("_spares.log");
-        Path siteLog = logs.resolve("spare.log");
+        Path stderr = logs.resolve("stderr.log");
         Path socket = SharedRunner.newSocketPath("spare");
-        Process process = startSpare(sparesLog);
+        Process process = startSpare(stderr);
         BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         assertEquals("HOSTEL-SPARE " + process.pid(), stdout.readLine());
         assertFalse(Files.exists(socket), "no socket before LOAD");
 
-        send(process, load(socket, "spare_app:application", siteLog));
+        send(process, load(socket, "spare_app:application"));
         assertEquals("HOSTEL-READY " + process.pid(), stdout.readLine());
         try (UdsClient client = UdsClient.connect(socket)) {
             assertEquals("from \"LOAD\"", client.get("/env").text(), "the site's env is in os.environ");
@@ -80,14 +80,11 @@ class SpareRunnerTest {
         assertTrue(process.waitFor(15, TimeUnit.SECONDS), "EOF on stdin still means the gateway is gone");
         assertEquals(0, process.exitValue());
         assertEquals(null, stdout.readLine(), "nothing on stdout but the two lines");
-        String site = Files.readString(siteLog);
-        for (String part : List.of("claimed for this site", "spare app printed to stdout",
-                "spare app wrote to stderr", "the gateway closed stdin")) {
-            assertTrue(site.contains(part), "expected '" + part + "' in the site's log:\n" + site);
+        String log = Files.readString(stderr);
+        for (String part : List.of("spare runner (pid " + process.pid() + ") ready", "claimed for this site",
+                "spare app printed to stdout", "spare app wrote to stderr", "the gateway closed stdin")) {
+            assertTrue(log.contains(part), "expected '" + part + "' on its stderr:\n" + log);
         }
-        String spare = Files.readString(sparesLog);
-        assertTrue(spare.contains("spare runner (pid " + process.pid() + ") ready"), spare);
-        assertFalse(spare.contains("spare app"), "the app's output is not in the pool's log:\n" + spare);
     }
 
     @Test
@@ -116,8 +113,8 @@ class SpareRunnerTest {
     @Test
     void anAppThatCannotBeImportedExitsWith78AndTellsTheSitesLog() throws Exception {
         Path siteLog = logs.resolve("broken.log");
-        Process process = startSpare(logs.resolve("_spares.log"));
-        send(process, load(SharedRunner.newSocketPath("broken"), "broken_app:application", siteLog));
+        Process process = startSpare(siteLog);
+        send(process, load(SharedRunner.newSocketPath("broken"), "broken_app:application"));
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(78, process.exitValue());
         String log = Files.readString(siteLog);

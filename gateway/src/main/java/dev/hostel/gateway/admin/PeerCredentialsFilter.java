@@ -1,5 +1,6 @@
 package dev.hostel.gateway.admin;
 
+import com.sun.security.auth.module.UnixSystem;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -17,8 +18,6 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.logging.Logger;
 
 /**
@@ -31,7 +30,7 @@ final class PeerCredentialsFilter extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(PeerCredentialsFilter.class.getName());
     /** The peer's uid, or -1 when unknown; read by the API handler for the log. */
     static final AttributeKey<Long> PEER_UID = AttributeKey.valueOf("hostel.peer.uid");
-    /** The effective uid of this process, or -1 when it cannot be read. */
+    /** The uid of this process, or -1 when it cannot be read. */
     static final long OWN_UID = ownUid();
 
     private boolean allowed = true;
@@ -78,17 +77,11 @@ final class PeerCredentialsFilter extends ChannelInboundHandlerAdapter {
         return -1;
     }
 
-    /** The effective uid from {@code /proc/self/status} ({@code Uid: real effective saved fs}). */
     private static long ownUid() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+            return new UnixSystem().getUid();
+        } catch (RuntimeException | LinkageError e) {
             return -1;
         }
-        return -1;
     }
 }

@@ -7,6 +7,7 @@ import dev.hostel.gateway.config.HostelConfig;
 import dev.hostel.gateway.config.SiteSet;
 import dev.hostel.gateway.config.Units;
 import dev.hostel.gateway.supervisor.OwnMemoryLimit;
+import dev.hostel.gateway.supervisor.SiteUsers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
  * {@code hostel check [--conf DIR]}: validates {@code hostel.toml} and every site file offline,
  * like {@code nginx -t}. Prints each error as {@code file:line: key: message} on stderr and a
  * one-line summary on stdout ({@code conf/: hostel.toml ok, 4 sites ok, 1 error}); exits 0 when
- * there is no error, 1 otherwise. Starts nothing and binds nothing.
+ * there is no error, 1 otherwise. Starts nothing and binds nothing. Also warns (without failing) about what lets
+ * one site reach another ({@link SecurityWarnings}).
  *
  * <p>Usable on its own: {@code new CommandLine(new CheckCommand()).execute("--conf", dir)}.
  */
@@ -75,6 +77,7 @@ public final class CheckCommand implements Callable<Integer> {
         for (ConfigError error : sites.errors()) {
             err.println(error);
         }
+        SecurityWarnings.of(hostel, sites.sites(), SiteUsers.forThisProcess()).forEach(err::println);
         err.flush();
         StringBuilder summary =
                 new StringBuilder(dir)

@@ -48,6 +48,10 @@ import org.tomlj.Toml;
  *     the first prefix that matches a path is the right one
  * @param releases (keys {@code keep_releases}, {@code disk}) whether the code comes by release, and
  *     how many releases and how much disk it may keep
+ * @param user (key {@code user}) the user the site's runners run as, a name or a uid, never root;
+ *     null when not set (Hostel then picks one, see README "Security: sites are strangers")
+ * @param group (key {@code group}) the runners' group, a name or a gid, never root; null when not
+ *     set (the user's primary group, or the dynamic user's own)
  */
 public record SiteConfig(
         String name,
@@ -66,6 +70,8 @@ public record SiteConfig(
         long maxBody,
         Map<String, String> env,
         Map<String, Path> staticAliases,
+        String user,
+        String group,
         ReleaseSettings releases) {
 
     /** {@code memory} when not set: 128M. */
@@ -115,7 +121,7 @@ public record SiteConfig(
     public SiteConfig withCodeAt(Path codeRoot) {
         return new SiteConfig(name, sourceFile, hosts, app, codeRoot,
                 pythonPath.stream().map(p -> moved(p, codeRoot)).toList(), isDefault, memory, processes, threads,
-                idleTimeout, requestTimeout, maxRequests, maxBody, env, staticAliases, releases);
+                idleTimeout, requestTimeout, maxRequests, maxBody, env, staticAliases, user, group, releases);
     }
 
     private Path moved(Path p, Path codeRoot) {
@@ -218,6 +224,12 @@ public record SiteConfig(
         }
         if (releases.disk() != 0) {
             b.append("disk = ").append(str(Units.formatSize(releases.disk()))).append('\n');
+        }
+        if (user != null) {
+            b.append("user = ").append(str(user)).append('\n');
+        }
+        if (group != null) {
+            b.append("group = ").append(str(group)).append('\n');
         }
         return b.toString();
     }

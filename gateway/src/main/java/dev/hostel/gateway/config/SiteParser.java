@@ -33,6 +33,8 @@ final class SiteParser {
                     "max_body",
                     "env",
                     "static",
+                    "user",
+                    "group",
                     "keep_releases",
                     "disk");
 
@@ -148,6 +150,8 @@ final class SiteParser {
                         f.size("disk", 0, "").orElse(0L));
         Map<String, String> env = env(f);
         Map<String, Path> statics = statics(f, base, root != null && !fromReleases);
+        String user = f.string("user").filter(u -> validUser(f, u)).orElse(null);
+        String group = f.string("group").filter(g -> validGroup(f, g)).orElse(null);
 
         if (errors.size() > before) {
             return null;
@@ -170,6 +174,8 @@ final class SiteParser {
                         maxBody,
                         env,
                         statics,
+                        user,
+                        group,
                         releases);
         return new Parsed(site, table);
     }
@@ -215,6 +221,34 @@ final class SiteParser {
             f.error(key, Units.quote(value) + " is not a valid path: " + e.getReason());
             return Optional.empty();
         }
+    }
+
+    /** A user that exists (or a uid) and is not root: a site never runs as root. */
+    private static boolean validUser(Fields f, String user) {
+        Optional<SystemUsers.Account> account = SystemUsers.user(user);
+        if (account.isEmpty()) {
+            f.error("user", Units.quote(user) + " is neither a user in /etc/passwd nor a uid");
+            return false;
+        }
+        if (account.get().uid() == 0) {
+            f.error("user", Units.quote(user) + " is root; a site never runs as root");
+            return false;
+        }
+        return true;
+    }
+
+    /** A group that exists (or a gid) and is not root's. */
+    private static boolean validGroup(Fields f, String group) {
+        Optional<Integer> gid = SystemUsers.group(group);
+        if (gid.isEmpty()) {
+            f.error("group", Units.quote(group) + " is neither a group in /etc/group nor a gid");
+            return false;
+        }
+        if (gid.get() == 0) {
+            f.error("group", Units.quote(group) + " is root's group; a site never runs in it");
+            return false;
+        }
+        return true;
     }
 
     private static Map<String, String> env(Fields f) {

@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Enumeration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -40,12 +43,14 @@ final class JythonHome {
             String name = jar.get().getFileName().toString().replaceAll("\\.jar$", "");
             Path home = into.resolve(name + "-" + Long.toHexString(Files.getLastModifiedTime(jar.get()).toMillis()));
             if (Files.isDirectory(home.resolve("Lib"))) {
+                readableByAll(home); // made by a Hostel before runners had users of their own
                 return Optional.of(home);
             }
             long started = System.nanoTime();
             Files.createDirectories(into);
             Path tmp = Files.createTempDirectory(into, name + ".tmp");
             unpackLib(jar.get(), tmp);
+            readableByAll(tmp); // a temporary folder is 0700, and every site's user reads this one
             try {
                 Files.move(tmp, home, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException anotherHostelWasFaster) {
@@ -58,6 +63,13 @@ final class JythonHome {
             LOG.warning(() -> "cannot unpack Jython's Lib into " + into + " (" + e + "); runners import it from the"
                     + " jar, which costs them about 24 MB more heap");
             return Optional.empty();
+        }
+    }
+
+    private static void readableByAll(Path home) throws IOException {
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(home);
+        if (!mode.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
     }
 

@@ -8,14 +8,19 @@ import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +38,12 @@ import java.util.logging.Logger;
  * Its stderr goes straight to the site's log; its stdout is a pipe the gateway reads for the {@code HOSTEL-READY}
  * line (the JVM's own warnings are sent to stderr so that they cannot get in the way); its stdin is a pipe the
  * gateway never writes, so that the runner sees end-of-file and exits when the gateway dies.
+ *
+ * <p>Each runner runs as its site's user ({@link SiteUsers}): when Hostel is root, the command goes through
+ * util-linux's {@code setpriv} (no JNI: the JVM starts as that user, with no capabilities, {@code no_new_privs} and
+ * no supplementary groups), after the shell above joined the cgroup as root. Its environment is the site's
+ * {@code env} over a small fixed set ({@link #baseEnvironment}), nothing of the gateway's. Its socket lives in a
+ * folder of its own user ({@code runners/UID/}, mode 0700), which no other site's user can enter.
  *
  * <p>When a runner's process ends, the launcher works out why ({@link #exited}), removes its cgroup, logs a runner
  * killed for memory in the operator's words and counts it in {@link #events()} as {@code kill / memory}.
@@ -64,12 +75,23 @@ public final class RunnerLauncher implements AutoCloseable {
         }
     }
 
+    /** Where {@code setpriv} is looked for (util-linux, Essential in Debian: in every Debian image). */
+    private static final List<Path> SETPRIV = List.of(Path.of("/usr/bin/setpriv"), Path.of("/bin/setpriv"),
+            Path.of("/usr/sbin/setpriv"), Path.of("/sbin/setpriv"));
+    /** The {@code PATH} of every runner, whatever the gateway's. */
+    static final String RUNNER_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** A runner's files (its socket folder) are its user's alone; a folder on the way to them is passable only. */
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PASS_THROUGH = PosixFilePermissions.fromString("rwx--x--x");
+
     private final Path javaExecutable;
     private final Path runnerTarget;
     private final String classpath;
     private final Path runDir;
     private final Path logDir;
     private final MemoryCgroups cgroups;
+    private final SiteUsers users;
+    private final Optional<Path> setpriv;
     private final MemoryWatch watch;
     private final CdsArchive cds;
     private volatile Optional<Path> jythonHome = Optional.empty();
@@ -87,21 +109,38 @@ public final class RunnerLauncher implements AutoCloseable {
      * @param logDir     where each site's log file is written
      */
     public RunnerLauncher(Path runnerHome, Path runDir, Path logDir) {
-        this(runnerHome, runDir, logDir, MemoryCgroups.detect());
+        this(runnerHome, runDir, logDir, MemoryCgroups.detect(), SiteUsers.forThisProcess());
     }
 
-    RunnerLauncher(Path runnerHome, Path runDir, Path logDir, MemoryCgroups cgroups) {
+    RunnerLauncher(Path runnerHome, Path runDir, Path logDir, MemoryCgroups cgroups, SiteUsers users) {
         this.javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
         this.runnerTarget = runnerHome.resolve("site-runner").resolve("target");
         this.classpath = runnerClasspath(runnerTarget);
         this.runDir = Objects.requireNonNull(runDir);
         this.logDir = Objects.requireNonNull(logDir);
         this.cgroups = cgroups;
+        this.users = users;
+        this.setpriv = SETPRIV.stream().filter(Files::isExecutable).findFirst();
+        logUsers();
         this.watch = new MemoryWatch(ProcessMemory::rssBytes, cgroups.mode() == MemoryCgroups.Mode.NONE).start();
         this.cds = CdsArchive.in(cacheDir().resolve("cds"), javaExecutable, classpath);
         this.preparation = new Thread(this::prepare, "runner-preparation");
         preparation.setDaemon(true);
         preparation.start();
+    }
+
+    private void logUsers() {
+        if (!users.switching()) {
+            LOG.warning(() -> "Hostel runs as uid " + users.own().uid() + ", not root: every site runs as uid "
+                    + users.own().uid() + " too, so a site can signal the other sites' runners, read their"
+                    + " environment and files, and use the admin socket (see README, \"Security\")");
+        } else if (setpriv.isEmpty()) {
+            LOG.severe(() -> "setpriv (util-linux) not found in " + SETPRIV + ": sites cannot run as their own"
+                    + " users, so none will start; install util-linux");
+        } else {
+            LOG.info(() -> "sites run as their own users: `user`/`group` of the site file, else a dynamic uid in "
+                    + SiteUsers.DYNAMIC_FIRST + ".." + SiteUsers.DYNAMIC_LAST + " (via " + setpriv.get() + ")");
+        }
     }
 
     private static String runnerClasspath(Path target) {
@@ -137,6 +176,11 @@ public final class RunnerLauncher implements AutoCloseable {
         return logDir.resolve(site.name() + ".log");
     }
 
+    /** Who each site's runners run as. */
+    public SiteUsers users() {
+        return users;
+    }
+
     /** How the ceilings are enforced on this machine. */
     public MemoryCgroups cgroups() {
         return cgroups;
@@ -168,9 +212,12 @@ public final class RunnerLauncher implements AutoCloseable {
         return cds.ready();
     }
 
-    /** The socket path of a runner; Unix socket paths are limited to 107 bytes, so this is checked here. */
+    /**
+     * The socket path of a runner, in the folder of its site's user; Unix socket paths are limited to 107 bytes,
+     * so this is checked here.
+     */
     public Path socketFor(SiteConfig site, int index, long generation) {
-        Path socket = runDir.resolve(site.name() + "." + index + "." + generation + ".sock");
+        Path socket = userDir(users.of(site)).resolve(site.name() + "." + index + "." + generation + ".sock");
         if (socket.toString().getBytes().length > 107) {
             throw new IllegalStateException("runner socket path too long for a Unix socket (max 107 bytes): "
                     + socket + "; put admin_socket in a shorter directory");
@@ -181,7 +228,113 @@ public final class RunnerLauncher implements AutoCloseable {
 
     List<String> command(SiteConfig site, Path socket) {
         return command(site.name(), site.app(), site.root(), site.pythonPath(), site.threads(), site.memory(),
-                socket, List.of());
+                socket, userFlags(users.of(site)));
+    }
+
+    /** The runners of {@code who} keep their sockets and import locks here: {@code runners/UID}. */
+    private Path userDir(RunAs who) {
+        return runDir.resolve(Integer.toString(who.uid()));
+    }
+
+    /**
+     * Creates the folder of {@code who}'s runners, owned by that user with mode 0700, so that no other site's user
+     * can connect to (or replace) their sockets; the gateway, as root, still can. The folders on the way are made
+     * passable (0711) but not listable.
+     */
+    private Path prepareUserDir(RunAs who) throws IOException {
+        Path dir = userDir(who);
+        Files.createDirectories(dir);
+        if (users.switching()) {
+            Files.setPosixFilePermissions(runDir, PASS_THROUGH);
+            Files.setPosixFilePermissions(runDir.toAbsolutePath().getParent(), PASS_THROUGH);
+            requireSearchable(runDir.toAbsolutePath().getParent());
+            Files.setAttribute(dir, "unix:uid", who.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(dir, "unix:gid", who.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
+        Files.setPosixFilePermissions(dir, OWNER_ONLY);
+        return dir;
+    }
+
+    /** Fails, saying which, when a folder on the way to the runners' sockets is closed to other users. */
+    private static void requireSearchable(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IOException("the sites' users cannot reach their sockets in " + dir + ": " + p
+                        + " is closed to other users (chmod o+x " + p + ", or put admin_socket elsewhere)");
+            }
+        }
+    }
+
+    /** The system properties of a runner of {@code who}: whom to serve, where to lock its imports. */
+    private List<String> userFlags(RunAs who) {
+        return List.of("-Dhostel.gateway.uid=" + users.own().uid(),
+                "-Dhostel.import.locks=" + userDir(who).resolve("import-locks"));
+    }
+
+    /**
+     * The environment of every runner: {@code PATH}, {@code LANG} and {@code TZ} (the gateway's, else
+     * {@code C.UTF-8} and none), {@code HOME}, {@code USER} and {@code LOGNAME} of the runner's user, and
+     * {@code MALLOC_ARENA_MAX=2}. Nothing else of the gateway's environment reaches a site; the site's {@code env}
+     * goes on top.
+     */
+    static Map<String, String> baseEnvironment(RunAs who, Map<String, String> gateway) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", RUNNER_PATH);
+        env.put("LANG", gateway.getOrDefault("LANG", "C.UTF-8"));
+        if (gateway.containsKey("TZ")) {
+            env.put("TZ", gateway.get("TZ"));
+        }
+        env.put("HOME", who.home());
+        env.put("USER", who.name());
+        env.put("LOGNAME", who.name());
+        // Fewer malloc arenas: glibc's default (8 per core) holds a few MB of RSS per runner for nothing.
+        env.put("MALLOC_ARENA_MAX", "2");
+        return env;
+    }
+
+    /**
+     * {@code command} run as {@code who}: through {@code setpriv} when Hostel is root, unchanged otherwise.
+     *
+     * @throws IOException when a site must not or cannot start as its user (the message says why)
+     */
+    private List<String> asUser(RunAs who, Optional<String> refusal, List<String> command) throws IOException {
+        if (refusal.isPresent()) {
+            throw new IOException(refusal.get());
+        }
+        if (!users.switching()) {
+            return command;
+        }
+        if (who.uid() <= 0 || who.gid() <= 0) {
+            throw new IOException("refusing to start a runner as uid " + who.uid() + ", gid " + who.gid());
+        }
+        if (setpriv.isEmpty()) {
+            throw new IOException("setpriv (util-linux) not found: a site must not run as root; install util-linux");
+        }
+        List<String> cmd = new ArrayList<>(List.of(setpriv.get().toString(),
+                "--reuid=" + who.uid(), "--regid=" + who.gid(), "--clear-groups", "--no-new-privs",
+                "--inh-caps=-all", "--bounding-set=-all", "--"));
+        cmd.addAll(command);
+        return cmd;
+    }
+
+    /**
+     * A log file the gateway writes for a runner: readable by the operator only once sites have users, in a log
+     * folder closed to others (0750), so that no site's user reads another's log or access log.
+     */
+    private Path prepareLog(Path log) throws IOException {
+        Files.createDirectories(logDir);
+        if (users.switching() && Files.getPosixFilePermissions(logDir).contains(PosixFilePermission.OTHERS_EXECUTE)
+                && Files.getAttribute(logDir, "unix:uid").equals(users.own().uid())) {
+            Files.setPosixFilePermissions(logDir, PosixFilePermissions.fromString("rwxr-x---"));
+        }
+        if (users.switching() && !Files.exists(log)) {
+            try {
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (FileAlreadyExistsException raced) {
+                // another runner of the site made it first
+            }
+        }
+        return log;
     }
 
     private List<String> command(String name, String app, Path root, List<Path> pythonPath, int threads,
@@ -221,9 +374,9 @@ public final class RunnerLauncher implements AutoCloseable {
         return cmd;
     }
 
-    /** The command of a spare runner for sites of {@code ceiling}: the same JVM as theirs, no site yet. */
-    List<String> spareCommand(long ceiling) {
-        List<String> cmd = jvm(ceiling, List.of());
+    /** The command of a spare runner for sites of {@code ceiling} and {@code who}: the same JVM as theirs, no site. */
+    List<String> spareCommand(long ceiling, RunAs who) {
+        List<String> cmd = jvm(ceiling, userFlags(who));
         cmd.add("--spare");
         return cmd;
     }
@@ -243,20 +396,21 @@ public final class RunnerLauncher implements AutoCloseable {
     /** Starts a runner of {@code site} listening on {@code socket}, inside its memory ceiling. */
     Process launch(SiteConfig configured, Path socket) throws IOException {
         SiteConfig site = withCurrentRelease(configured);
-        Files.createDirectories(runDir);
-        Files.createDirectories(logDir);
+        RunAs who = users.of(site);
+        List<String> command = asUser(who, users.refusal(site), command(site, socket));
+        prepareUserDir(who);
+        Path log = prepareLog(logFile(site));
         Files.deleteIfExists(socket);
         String name = socket.getFileName().toString().replaceAll("\\.sock$", "");
         Optional<RunnerCgroup> cgroup = cgroups.create(name, site.memory());
-        List<String> command = command(site, socket);
         ProcessBuilder pb = new ProcessBuilder(cgroup.map(c -> inCgroup(c, command)).orElse(command));
         pb.directory(site.root().toFile());
-        // Fewer malloc arenas: glibc's default (8 per core) holds a few MB of RSS per runner for nothing.
-        pb.environment().put("MALLOC_ARENA_MAX", "2");
+        pb.environment().clear();
+        pb.environment().putAll(baseEnvironment(who, System.getenv()));
         pb.environment().putAll(site.env());
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile(site).toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process process;
         try {
             process = pb.start();
@@ -273,24 +427,29 @@ public final class RunnerLauncher implements AutoCloseable {
     }
 
     /**
-     * Starts a spare runner ({@code RunnerMain --spare}) for sites of {@code ceiling}: inside its own memory cgroup
-     * of that ceiling, with the JVM flags, class-data archive and Jython home such a site's runner gets, in
-     * {@code /} (it has no site yet), its stderr appended to {@code _spares.log} in the log directory.
+     * Starts a spare runner ({@code RunnerMain --spare}) for sites of {@code ceiling} run by {@code who}: as that
+     * user, inside its own memory cgroup of that ceiling, with the JVM flags, class-data archive and Jython home
+     * such a site's runner gets, in {@code /} (it has no site yet), its stderr pumped into {@code _spares.log} in
+     * the log directory until a site claims it.
      *
      * @param name unique among the runners' cgroups, e.g. {@code _spare-3}
      */
-    SpareProcess startSpare(String name, long ceiling) throws IOException {
-        Files.createDirectories(logDir);
+    SpareProcess startSpare(String name, long ceiling, RunAs who) throws IOException {
+        List<String> command = asUser(who, Optional.empty(), spareCommand(ceiling, who));
+        prepareUserDir(who);
+        Path log = prepareLog(sparesLog());
         Optional<RunnerCgroup> cgroup = cgroups.create(name, ceiling);
-        List<String> command = spareCommand(ceiling);
         ProcessBuilder pb = new ProcessBuilder(cgroup.map(c -> inCgroup(c, command)).orElse(command));
         pb.directory(Path.of("/").toFile());
-        pb.environment().put("MALLOC_ARENA_MAX", "2");
+        pb.environment().clear();
+        pb.environment().putAll(baseEnvironment(who, System.getenv()));
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(sparesLog().toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.PIPE);
         try {
-            return new SpareProcess(ceiling, pb.start(), cgroup).watch();
+            Process process = pb.start();
+            LogPump stderr = LogPump.start(process.getErrorStream(), log, "spare-err-" + process.pid());
+            return new SpareProcess(ceiling, who, process, cgroup, stderr).watch();
         } catch (IOException | RuntimeException e) {
             cgroup.ifPresent(RunnerCgroup::remove);
             throw e;
@@ -309,10 +468,10 @@ public final class RunnerLauncher implements AutoCloseable {
      */
     Process adopt(SiteConfig configured, Path socket, SpareProcess spare) throws IOException {
         SiteConfig site = withCurrentRelease(configured);
-        Files.createDirectories(runDir);
         Files.deleteIfExists(socket);
         Process process = spare.process();
         try {
+            spare.stderr().switchTo(prepareLog(logFile(site)));
             OutputStream stdin = process.getOutputStream();
             stdin.write(loadLine(site, socket).getBytes(StandardCharsets.UTF_8));
             stdin.flush();
@@ -355,7 +514,6 @@ public final class RunnerLauncher implements AutoCloseable {
         load.put("python_path", site.pythonPath().stream().map(Path::toString).toList());
         load.put("threads", site.threads());
         load.put("env", site.env());
-        load.put("log", logFile(site).toAbsolutePath().toString());
         try {
             return "LOAD " + JSON.writeValueAsString(load) + "\n";
         } catch (JsonProcessingException e) {

@@ -11,12 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Pre-started spare runners, so that a site scaled to zero starts in the time its app takes to import rather than
@@ -24,8 +27,14 @@ import java.util.regex.Pattern;
  *
  * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
  * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
- * the ceiling, so a spare serves only sites of exactly its ceiling. There is no configuration key: the contract
- * has none, and the budget decides instead, as follows.
+ * the ceiling, and it runs as the user of the sites it serves (a JVM cannot change its user once started, and a
+ * spare never runs as root to serve a site), so a spare serves only sites of exactly its {@linkplain Kind kind}:
+ * ceiling and user. When Hostel is not root every site shares its user, and the spare of a ceiling serves all its
+ * sites. When Hostel is root each site has a user of its own (unless sites name the same {@code user}), and the
+ * spare of a ceiling is started for the site the caller prefers (the {@link Supervisor}: a site at rest, the most
+ * recently used first), and kept while any on-demand site of its kind remains, so that sites coming and going do
+ * not churn spares. There is no configuration key: the contract has none, and the budget decides instead, as
+ * follows.
  *
  * <p>Budget: a spare is real memory, so it reserves its ceiling in the {@link MemoryBudget} while it waits, and is
  * started only when that reservation succeeds. It is the first thing given up when a runner needs room
@@ -51,6 +60,9 @@ public final class SparePool implements AutoCloseable {
             "TZ|LANG|LANGUAGE|LC_.*|PATH|CLASSPATH|JAVA_.*|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JYTHON.*|PYTHON.*|LD_.*"
                     + "|MALLOC_.*");
 
+    /** What a spare is for: sites of this ceiling run by this user. */
+    record Kind(long ceiling, RunAs who) {}
+
     private final RunnerLauncher launcher;
     private final MemoryBudget budget;
     private final List<SpareProcess> spares = new CopyOnWriteArrayList<>();
@@ -71,34 +83,44 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * The ceilings that want a spare, the one used by the most on-demand sites first (then the smaller).
+     * The spare wanted for each ceiling, the ceiling used by the most on-demand sites first (then the smaller): of
+     * the user of the first such site in {@code sites}.
      *
-     * @param sites every site generation the supervisor runs or may start
+     * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
+     * @param users the user of each site's runners
      */
-    static List<Long> wanted(Collection<SiteConfig> sites) {
+    static List<Kind> wanted(List<SiteConfig> sites, Function<SiteConfig, RunAs> users) {
         Map<Long, Integer> count = new LinkedHashMap<>();
-        for (SiteConfig site : sites) {
-            if (!site.idleTimeout().isZero() && canServe(site)) {
-                count.merge(site.memory(), 1, Integer::sum);
-            }
+        Map<Long, RunAs> first = new LinkedHashMap<>();
+        for (SiteConfig site : servable(sites)) {
+            count.merge(site.memory(), 1, Integer::sum);
+            first.putIfAbsent(site.memory(), users.apply(site));
         }
         List<Long> ceilings = new ArrayList<>(count.keySet());
         ceilings.sort(Comparator.comparing((Long c) -> -count.get(c)).thenComparing(c -> c));
-        return ceilings;
+        return ceilings.stream().map(c -> new Kind(c, first.get(c))).toList();
+    }
+
+    /** The on-demand sites a spare could serve. */
+    private static List<SiteConfig> servable(Collection<SiteConfig> sites) {
+        return sites.stream().filter(s -> !s.idleTimeout().isZero() && canServe(s)).toList();
     }
 
     /**
-     * Brings the pool in line with {@code sites}: gives up spares of ceilings no site wants any more, and starts
-     * the missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     * Brings the pool in line with {@code sites}: gives up spares of kinds no site has any more, and starts the
+     * missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     *
+     * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
      */
-    synchronized void maintain(Collection<SiteConfig> sites) {
+    synchronized void maintain(List<SiteConfig> sites) {
         if (closed) {
             return;
         }
-        List<Long> wanted = wanted(sites);
+        Set<Kind> kept = servable(sites).stream().map(s -> new Kind(s.memory(), launcher.users().of(s)))
+                .collect(Collectors.toSet());
         for (SpareProcess spare : spares) {
-            if (!wanted.contains(spare.ceiling())) {
-                LOG.info(() -> spare + ": no site of that ceiling can scale to zero any more; stopping it");
+            if (!kept.contains(kind(spare))) {
+                LOG.info(() -> spare + ": no site of that ceiling and user can scale to zero any more; stopping it");
                 retire(spare);
             }
         }
@@ -106,24 +128,29 @@ public final class SparePool implements AutoCloseable {
         if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
             return;
         }
-        for (long ceiling : wanted) {
-            if (spares.stream().anyMatch(s -> s.ceiling() == ceiling)) {
+        for (Kind kind : wanted(sites, launcher.users()::of)) {
+            if (spares.stream().anyMatch(s -> s.ceiling() == kind.ceiling() && kept.contains(kind(s)))) {
                 continue;
             }
-            if (!budget.tryReserve(ceiling)) {
-                return; // the most wanted ceilings come first; the rest wait for room
+            if (!budget.tryReserve(kind.ceiling())) {
+                return; // the most wanted kinds come first; the rest wait for room
             }
-            start(ceiling);
+            start(kind);
         }
     }
 
-    private void start(long ceiling) {
+    private static Kind kind(SpareProcess spare) {
+        return new Kind(spare.ceiling(), spare.who());
+    }
+
+    private void start(Kind kind) {
         SpareProcess spare;
         try {
-            spare = launcher.startSpare("_spare-" + names.incrementAndGet(), ceiling);
+            spare = launcher.startSpare("_spare-" + names.incrementAndGet(), kind.ceiling(), kind.who());
         } catch (IOException | RuntimeException e) {
-            budget.release(ceiling);
-            failed("cannot start a spare runner for " + MemoryBudget.mb(ceiling) + " sites: " + e);
+            budget.release(kind.ceiling());
+            failed("cannot start a spare runner for " + MemoryBudget.mb(kind.ceiling()) + " sites of "
+                    + kind.who() + ": " + e);
             return;
         }
         spares.add(spare);
@@ -171,16 +198,17 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * Takes a ready spare of {@code site}'s ceiling for one of its runners. Its reservation in the budget becomes
+     * Takes a ready spare of {@code site}'s ceiling and user for one of its runners. Its reservation in the budget becomes
      * that runner's: the caller must not reserve again, must release {@code site.memory()} when the runner exits,
      * and must {@linkplain #discard discard} the spare if it does not use it.
      */
     Optional<SpareProcess> claim(SiteConfig site) {
-        if (!canServe(site)) {
+        if (!canServe(site) || launcher.users().refusal(site).isPresent()) {
             return Optional.empty();
         }
+        Kind wanted = new Kind(site.memory(), launcher.users().of(site));
         for (SpareProcess spare : spares) {
-            if (spare.ceiling() == site.memory() && spare.claim()) {
+            if (kind(spare).equals(wanted) && spare.claim()) {
                 spares.remove(spare);
                 pauseFor(REPLACE_AFTER);
                 LOG.fine(() -> spare + " claimed by site " + site.name());

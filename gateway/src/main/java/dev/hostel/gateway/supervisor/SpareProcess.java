@@ -8,8 +8,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One spare runner ({@code RunnerMain --spare}): a JVM with Jython booted and no site yet, waiting in its own
- * memory cgroup for the {@code LOAD} line that makes it a site's runner.
+ * One spare runner ({@code RunnerMain --spare}): a JVM with Jython booted and no site yet, running as the user of
+ * the sites it may serve ({@link RunAs}), waiting in its own memory cgroup for the {@code LOAD} line that makes it a
+ * site's runner.
  *
  * <p>Life: {@code STARTING} (until it prints {@code HOSTEL-SPARE <pid>}) → {@code READY} → {@code CLAIMED} (handed
  * to a site, see {@link SparePool#claim}), or {@code STOPPING} (given up by the pool) → {@code GONE}. While it is
@@ -24,17 +25,21 @@ final class SpareProcess {
     enum State { STARTING, READY, CLAIMED, STOPPING, GONE }
 
     private final long ceiling;
+    private final RunAs who;
     private final Process process;
     private final Optional<RunnerCgroup> cgroup;
+    private final LogPump stderr;
     private final long startedNanos = System.nanoTime();
     private final CompletableFuture<SpareProcess> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     private State state = State.STARTING;
 
-    SpareProcess(long ceiling, Process process, Optional<RunnerCgroup> cgroup) {
+    SpareProcess(long ceiling, RunAs who, Process process, Optional<RunnerCgroup> cgroup, LogPump stderr) {
         this.ceiling = ceiling;
+        this.who = who;
         this.process = process;
         this.cgroup = cgroup;
+        this.stderr = stderr;
     }
 
     /** Reads the {@code HOSTEL-SPARE} line on a thread of its own; {@link #ready()} completes with it. */
@@ -133,6 +138,16 @@ final class SpareProcess {
         return ceiling;
     }
 
+    /** The user it runs as: it serves only sites of that user. */
+    RunAs who() {
+        return who;
+    }
+
+    /** Its stderr, copied into the pool's log until a site claims it, then into the site's. */
+    LogPump stderr() {
+        return stderr;
+    }
+
     Process process() {
         return process;
     }
@@ -156,6 +171,6 @@ final class SpareProcess {
 
     @Override
     public String toString() {
-        return "spare runner (pid " + pid() + ", " + MemoryBudget.mb(ceiling) + ")";
+        return "spare runner (pid " + pid() + ", " + MemoryBudget.mb(ceiling) + ", uid " + who.uid() + ")";
     }
 }

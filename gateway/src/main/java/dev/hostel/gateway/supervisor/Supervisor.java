@@ -163,7 +163,11 @@ public final class Supervisor {
 
     private void maintainSpares() {
         try {
-            spares.maintain(running.stream().map(SiteSupervisor::site).toList());
+            // A spare is best made for a site at rest, the most recently used one first: the likeliest next cold start.
+            spares.maintain(running.stream()
+                    .sorted(Comparator.comparing((SiteSupervisor s) -> !s.runners().isEmpty())
+                            .thenComparing(SiteSupervisor::lastRequestNanos, Comparator.reverseOrder()))
+                    .map(SiteSupervisor::site).toList());
         } catch (RuntimeException e) {
             // An exception would cancel the periodic task: log it and try again in a second.
             LOG.log(Level.WARNING, "spare runners: " + e, e);

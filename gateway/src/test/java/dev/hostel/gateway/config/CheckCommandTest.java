@@ -1,6 +1,8 @@
 package dev.hostel.gateway.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.cli.CheckCommand;
 import java.io.IOException;
@@ -8,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +57,30 @@ class CheckCommandTest {
         assertEquals(0, check(conf.toString()));
         assertEquals(conf + "/: hostel.toml ok, 2 sites ok\n", out.toString());
         assertEquals("", err.toString());
+    }
+
+    @Test
+    void warnsWithoutFailingWhenOtherUsersCanReachASitesFilesOrTheSiteFiles() throws IOException {
+        Files.writeString(conf.resolve("hostel.toml"), "");
+        site("a", "a.com");
+        Path secret = Files.writeString(base.resolve("sites/a/settings.py"), "PASSWORD = 'x'\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(0, check(conf.toString()), "warnings are not errors");
+        assertTrue(err.toString().contains("warning: site a: 1 file(s) under " + base.resolve("sites/a")
+                + " are readable by every user"), err.toString());
+
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.setPosixFilePermissions(sitesDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        err.getBuffer().setLength(0);
+        assertEquals(0, check(conf.toString()));
+        assertTrue(err.toString().contains("are writable by every user, so by other sites' users"), err.toString());
+        assertTrue(err.toString().contains("warning: " + sitesDir + " is writable by other users"), err.toString());
+
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(sitesDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        err.getBuffer().setLength(0);
+        check(conf.toString());
+        assertFalse(err.toString().contains("site a"), err.toString());
     }
 
     @Test

@@ -293,6 +293,15 @@ class SiteConfigTest {
                 "idle-timeout = \"1m\"              | idle-timeout: unknown key (did you mean"
                     + " idle_timeout?)",
                 "zzz = 1                            | zzz: unknown key",
+                "user = \"no-such-user-x\"          | user: \"no-such-user-x\" is neither a user in"
+                    + " /etc/passwd nor a uid",
+                "user = \"root\"                    | user: \"root\" is root; a site never runs as root",
+                "user = \"0\"                       | user: \"0\" is root; a site never runs as root",
+                "user = 1000                        | user: expected a string, found an integer (1000)",
+                "group = \"no-such-group-x\"        | group: \"no-such-group-x\" is neither a group in"
+                    + " /etc/group nor a gid",
+                "group = \"root\"                   | group: \"root\" is root's group; a site never runs"
+                    + " in it",
                 "[server]                           | server: unknown key",
             })
     void rejectsBadValues(String line, String expected) {
@@ -578,6 +587,22 @@ class SiteConfigTest {
     }
 
     @Test
+    void userAndGroupAreKeptAsWritten() {
+        SiteConfig s = parse(MINIMAL + "user = \"nobody\"\ngroup = \"65534\"\n");
+        assertEquals("nobody", s.user());
+        assertEquals("65534", s.group());
+        assertNull(parse(MINIMAL).user(), "not set: Hostel picks a user");
+        assertEquals(s, parse(s.toToml(prefix)));
+        assertEquals(
+                new SystemUsers.Account("nobody", 65534, 65534, "/nonexistent"),
+                SystemUsers.user("nobody").orElseThrow());
+        assertEquals(
+                new SystemUsers.Account("4321", 4321, 4321, "/"),
+                SystemUsers.user("4321").orElseThrow(),
+                "a uid without an entry is a user all the same");
+    }
+
+    @Test
     void roundTripsRandomSubsetsInRandomOrder() {
         List<String> optional =
                 List.of(
@@ -596,7 +621,10 @@ class SiteConfigTest {
                         "env = { A = \"1\", B_2 = \"\" }",
                         "static = { \"/s/\" = \"static\", \"/\" = \"media\" }",
                         "default = false",
-                        "processes = 1");
+                        "processes = 1",
+                        "user = \"nobody\"",
+                        "user = \"1234\"",
+                        "group = \"nogroup\"");
         Random random = new Random(42);
         for (int i = 0; i < 200; i++) {
             List<String> lines =

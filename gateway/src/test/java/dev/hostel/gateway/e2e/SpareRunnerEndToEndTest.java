@@ -78,6 +78,12 @@ class SpareRunnerEndToEndTest {
         assertEquals(sparePid, runners.get(0).pid(), "the spare became the site's runner");
         assertTrue(runners.get(0).fromSpare());
 
+        String status = Files.readString(Path.of("/proc/" + sparePid + "/status"));
+        String uid = status.lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+        if ("root".equals(System.getProperty("user.name"))) {
+            assertFalse(uid.matches("Uid:\\s+0\\s.*"), "as root, the spare runs as the site's own user: " + uid);
+        }
+
         String siteLog = hostel.log("ondemand");
         assertTrue(siteLog.contains("printed by the spare test app: SPARE_X=from the site file"), siteLog);
         String sparesLog = Files.readString(hostel.dir.resolve("logs/_spares.log"));

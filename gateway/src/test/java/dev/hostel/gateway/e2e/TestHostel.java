@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -74,6 +75,8 @@ public final class TestHostel {
     public static TestHostel start(String hostelToml, SiteWriter sites, Path prefix) throws Exception {
         // Short, because Unix socket paths are limited to 107 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
+        // Passable, not listable: run as root, Hostel runs each site as its own user, which must reach run/.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf.resolve("sites.d"));
         Files.writeString(conf.resolve("hostel.toml"), """

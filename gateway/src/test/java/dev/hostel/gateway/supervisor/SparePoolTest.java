@@ -2,6 +2,7 @@ package dev.hostel.gateway.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.config.ConfigLoader;
@@ -12,8 +13,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Which ceilings get a spare runner, in which order, and which sites a spare can serve. */
+/** Which kinds (ceiling, user) get a spare runner, in which order, and which sites a spare can serve. */
 class SparePoolTest {
+    private static final RunAs SHARED = new RunAs(1000, 1000, "/home/h", "h", false);
+    private static final SiteUsers AS_ROOT = new SiteUsers(new RunAs(0, 0, "/root", "root", false));
     private static final Path HOME = Path.of(System.getProperty("hostel.home", "..")).toAbsolutePath().normalize();
     private static final long MB = 1L << 20;
 
@@ -34,9 +37,35 @@ class SparePoolTest {
                 site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
                 site("c", "memory = \"96M\"\nidle_timeout = \"1m\""),
                 site("d", "memory = \"128M\"\nidle_timeout = \"1m\""));
-        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), SparePool.wanted(sites),
+        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), ceilings(wanted(sites)),
                 "96M twice, then the others smallest first; the always-on site's 64M not at all");
-        assertEquals(List.of(), SparePool.wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+        assertEquals(List.of(), wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+    }
+
+    @Test
+    void asRootTheSpareOfACeilingRunsAsTheUserOfTheSiteThatComesFirstNeverRoot() {
+        SiteConfig b = site("b", "memory = \"96M\"\nidle_timeout = \"5m\"");
+        SiteConfig c = site("c", "memory = \"96M\"\nidle_timeout = \"1m\"");
+        RunAs userOfB = AS_ROOT.of(b);
+        RunAs userOfC = AS_ROOT.of(c);
+        assertNotEquals(userOfB, userOfC, "each site its own dynamic user");
+        assertEquals(List.of(new SparePool.Kind(96 * MB, userOfC)), SparePool.wanted(List.of(c, b), AS_ROOT::of),
+                "one spare per ceiling, for the site the supervisor prefers");
+        for (RunAs user : List.of(userOfB, userOfC)) {
+            assertTrue(user.uid() >= SiteUsers.DYNAMIC_FIRST && user.uid() <= SiteUsers.DYNAMIC_LAST, user.toString());
+            assertEquals(user.uid(), user.gid());
+        }
+        assertEquals(userOfB, AS_ROOT.of(b), "a site keeps its uid");
+        assertEquals(userOfB, new SiteUsers(new RunAs(0, 0, "/root", "root", false)).of(b),
+                "derived from the name: the same in another Hostel");
+    }
+
+    private static List<SparePool.Kind> wanted(List<SiteConfig> sites) {
+        return SparePool.wanted(sites, s -> SHARED);
+    }
+
+    private static List<Long> ceilings(List<SparePool.Kind> kinds) {
+        return kinds.stream().map(SparePool.Kind::ceiling).toList();
     }
 
     @Test
@@ -45,6 +74,6 @@ class SparePoolTest {
         for (String key : List.of("TZ", "LANG", "LC_ALL", "PATH", "JAVA_TOOL_OPTIONS", "LD_PRELOAD", "PYTHONPATH")) {
             assertFalse(SparePool.canServe(site("special", "env = { " + key + " = \"x\" }")), key);
         }
-        assertEquals(List.of(), SparePool.wanted(List.of(site("tz", "idle_timeout = \"1m\"\nenv = { TZ = \"UTC\" }"))));
+        assertEquals(List.of(), wanted(List.of(site("tz", "idle_timeout = \"1m\"\nenv = { TZ = \"UTC\" }"))));
     }
 }
