@@ -37,6 +37,8 @@ import org.tomlj.Toml;
  *     requests and start it on demand; {@link Duration#ZERO} means always running
  * @param requestTimeout (key {@code request_timeout}, default 60s, more than 0) a request running
  *     longer gets 504 and its runner is replaced
+ * @param startTimeout (key {@code start_timeout}, default 120s, more than 0) how long a runner may
+ *     take from launch to ready: requests wait that long for it, and a change is given up after it
  * @param maxRequests (key {@code max_requests}, default 0) recycle a runner after this many
  *     requests; 0 means never
  * @param maxBody (key {@code max_body}, default 10M) the largest request body in bytes, 413 above
@@ -59,6 +61,7 @@ public record SiteConfig(
         int threads,
         Duration idleTimeout,
         Duration requestTimeout,
+        Duration startTimeout,
         long maxRequests,
         long maxBody,
         Map<String, String> env,
@@ -76,6 +79,12 @@ public record SiteConfig(
     public static final int MAX_THREADS = 512;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ZERO;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * {@code start_timeout} when not set: a Django project took 7-40 s from launch to ready on a busy
+     * 2-core machine, so the default leaves framework sites room rather than failing their changes.
+     */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
     public static final long DEFAULT_MAX_REQUESTS = 0;
 
     /** {@code max_body} when not set: 10M. */
@@ -95,10 +104,29 @@ public record SiteConfig(
         pythonPath = List.copyOf(pythonPath);
         requireNonNull(idleTimeout, "idleTimeout");
         requireNonNull(requestTimeout, "requestTimeout");
+        requireNonNull(startTimeout, "startTimeout");
         env = Map.copyOf(env);
         Map<String, Path> sorted = new TreeMap<>(LONGEST_FIRST);
         sorted.putAll(staticAliases);
         staticAliases = Collections.unmodifiableMap(new LinkedHashMap<>(sorted));
+    }
+
+    /**
+     * Whether {@code other} runs the same runners as this site: it differs at most in keys that only the
+     * gateway reads ({@code hosts}, {@code default}, {@code static}, {@code max_body}, {@code
+     * request_timeout}, {@code start_timeout}, {@code idle_timeout}, and the file it came from), so
+     * that a change to it can be applied without restarting a runner.
+     */
+    public boolean sameRunnersAs(SiteConfig other) {
+        return name.equals(other.name)
+                && app.equals(other.app)
+                && root.equals(other.root)
+                && pythonPath.equals(other.pythonPath)
+                && memory == other.memory
+                && processes == other.processes
+                && threads == other.threads
+                && maxRequests == other.maxRequests
+                && env.equals(other.env);
     }
 
     /** Same as {@link #toToml(Path) toToml(null)}: paths are printed absolute. */
@@ -155,6 +183,11 @@ public record SiteConfig(
         if (!requestTimeout.equals(DEFAULT_REQUEST_TIMEOUT)) {
             b.append("request_timeout = ")
                     .append(str(Units.formatDuration(requestTimeout)))
+                    .append('\n');
+        }
+        if (!startTimeout.equals(DEFAULT_START_TIMEOUT)) {
+            b.append("start_timeout = ")
+                    .append(str(Units.formatDuration(startTimeout)))
                     .append('\n');
         }
         if (maxRequests != DEFAULT_MAX_REQUESTS) {

@@ -293,7 +293,7 @@ final class ProxyExchange implements UpstreamExchange {
         boolean bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
         boolean reusable = (requestDone || bodyless) && keepAlive;
         record.status(status.code());
-        client.writeAndFlush(ErrorResponses.of(status, !reusable))
+        client.writeAndFlush(ErrorResponses.of(status, cause, !reusable))
                 .addListener(f -> completion.done(client, f.isSuccess() && reusable));
     }
 }
