@@ -20,6 +20,7 @@ import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
 import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import dev.hostel.gateway.supervisor.RunnerLauncher;
+import dev.hostel.gateway.supervisor.SiteSupervisor;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
 import io.netty.channel.EventLoopGroup;
@@ -104,8 +105,10 @@ public final class Hostel {
         for (SiteConfig site : ordered) {
             // A site that does not fit is still served, refused: the load logs why and GET /sites shows it.
             sites.load(site);
-            LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app()
-                    + (site.idleTimeout().isZero() ? "" : " (starts on demand)"));
+            if (sites.get(site.name()).supervisor().state() != SiteSupervisor.SiteState.REFUSED) {
+                LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app()
+                        + (site.idleTimeout().isZero() ? "" : " (starts on demand)"));
+            }
         }
         metrics = new HostelMetrics(sites, supervisor.events(), budget, () -> server == null ? 0 : server.connections());
         accessLog = new AccessLog(config.logDir());

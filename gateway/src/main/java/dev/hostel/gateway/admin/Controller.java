@@ -200,6 +200,8 @@ public final class Controller implements AutoCloseable {
     private ReloadReport doReloadAll(String why) {
         SiteSet onDisk = ConfigLoader.loadSites(config);
         List<SiteConfig> running = running();
+        Map<String, SiteConfig> runningByName = new LinkedHashMap<>();
+        running.forEach(site -> runningByName.put(site.name(), site));
         SiteDiff diff = SiteDiff.between(running, onDisk);
         List<ConfigError> errors = new ArrayList<>(diff.errors());
         markBrokenFiles(onDisk);
@@ -219,8 +221,8 @@ public final class Controller implements AutoCloseable {
             pending.put(site.name(), sites.put(site).thenCompose(change -> sites.get(site.name()).ready()));
         }
         for (SiteConfig site : onDisk.sites()) {
-            if (!tried.containsKey(site.name()) && site.equals(sites.get(site.name()) == null ? null
-                    : sites.get(site.name()).config())) {
+            Generation serving = sites.get(site.name());
+            if (!tried.containsKey(site.name()) && serving != null && serving.config().equals(site)) {
                 sites.clearPending(site.name()); // the file changed back to what serves
             }
         }
@@ -232,8 +234,7 @@ public final class Controller implements AutoCloseable {
             SiteConfig site = tried.get(name);
             Object done;
             try {
-                done = await(e.getValue(), site != null ? site : running.stream()
-                        .filter(s -> s.name().equals(name)).findFirst().orElseThrow());
+                done = await(e.getValue(), site != null ? site : runningByName.get(name));
             } catch (AdminException failure) {
                 String label = site == null ? name : SiteDiff.label(site);
                 // A budget refusal is about the memory key: named, with no line (it may have its default).
