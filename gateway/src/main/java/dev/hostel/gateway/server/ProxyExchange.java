@@ -239,7 +239,9 @@ final class ProxyExchange implements UpstreamExchange {
         if (finished) {
             return -1;
         }
-        long limit = site.config().requestTimeout().toNanos();
+        // A request still waiting for a runner waits as long as the site may take to start (the upstream's own
+        // queue answers 503 past it): a framework site on a busy machine takes longer than request_timeout.
+        long limit = (upstream == null ? site.config().startTimeout() : site.config().requestTimeout()).toNanos();
         long idle = System.nanoTime() - lastProgressNanos;
         if (idle < limit) {
             return limit - idle;
