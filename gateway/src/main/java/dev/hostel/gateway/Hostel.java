@@ -23,6 +23,7 @@ import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
 import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import dev.hostel.gateway.supervisor.RunnerLauncher;
+import dev.hostel.gateway.supervisor.SiteSupervisor;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
 import io.netty.channel.EventLoopGroup;
@@ -34,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,13 +48,11 @@ import java.util.logging.Logger;
  */
 public final class Hostel {
     private static final Logger LOG = Logger.getLogger(Hostel.class.getName());
-    /** How long a request waits for a runner that is starting. */
-    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     /**
      * What the gateway's own process takes of the budget: measured at 100 MB RSS idle and 128 MB under load
      * (BENCHMARKS.md, "Memory"), with its heap capped at 128 MB by {@code scripts/hostel}.
      */
-    static final long GATEWAY_ALLOWANCE = 128L << 20;
+    public static final long GATEWAY_ALLOWANCE = 128L << 20;
     /** How long a replaced generation's requests in flight may take to finish. */
     static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
     /** Requests that may wait for a site's runners at once. */
@@ -98,20 +98,22 @@ public final class Hostel {
         Path runDir = config.adminSocket().getParent().resolve("runners");
         budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), GATEWAY_ALLOWANCE);
         supervisor = new Supervisor(new RunnerLauncher(home, runDir, config.logDir()), budget, DRAIN_GRACE);
-        sites = new LiveSites(supervisor, transport, START_TIMEOUT, DRAIN_GRACE, MAX_QUEUE);
+        sites = new LiveSites(supervisor, transport, DRAIN_GRACE, MAX_QUEUE);
         SiteSet loaded = ConfigLoader.loadSites(config);
         for (ConfigError error : loaded.errors()) {
             LOG.warning(() -> error + " (site skipped)");
         }
-        for (SiteConfig site : loaded.sites()) {
-            String problem = sites.budgetProblem(site);
-            if (problem != null) {
-                LOG.warning(() -> problem + " (site skipped)");
-                continue;
-            }
+        // Always-running sites first: they claim their budget and their turn among the runner starts before the
+        // sites that start on demand, which are only routed here.
+        List<SiteConfig> ordered = loaded.sites().stream()
+                .sorted(Comparator.comparing((SiteConfig s) -> !s.idleTimeout().isZero())).toList();
+        for (SiteConfig site : ordered) {
+            // A site that does not fit is still served, refused: the load logs why and GET /sites shows it.
             sites.load(site);
-            LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app()
-                    + (site.idleTimeout().isZero() ? "" : " (starts on demand)"));
+            if (sites.get(site.name()).supervisor().state() != SiteSupervisor.SiteState.REFUSED) {
+                LOG.info(() -> "site " + site.name() + ": " + String.join(", ", site.hosts()) + " -> " + site.app()
+                        + (site.idleTimeout().isZero() ? "" : " (starts on demand)"));
+            }
         }
         metrics = new HostelMetrics(sites, supervisor.events(), budget, () -> server == null ? 0 : server.connections());
         accessLog = new AccessLog(config.logDir());
@@ -140,7 +142,7 @@ public final class Hostel {
 
     /** The control socket, the live configuration of sites_dir and the metrics listener, after the listeners. */
     private void startAdmin(Instant started) throws InterruptedException {
-        controller = new Controller(sites, config, START_TIMEOUT,
+        controller = new Controller(sites, config,
                 new Precompiler(home.resolve("site-runner").resolve("target").resolve("lib")));
         admin = new AdminServer(transport, acceptors, workers, controller,
                 new AdminContext(config, sites, budget, metrics, this::addresses, server::connections, started));

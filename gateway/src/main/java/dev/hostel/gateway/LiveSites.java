@@ -11,12 +11,15 @@ import dev.hostel.gateway.transport.Transport;
 import dev.hostel.gateway.upstream.SiteUpstream;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -24,13 +27,33 @@ import java.util.logging.Logger;
  * <em>generation</em>: its configuration, its upstream and the supervisor of its runners. Adding, replacing or
  * reloading a site starts a new generation, waits until its runners are ready, then switches the routing table
  * to it in one atomic swap and drains the old one, so that no request fails. A generation that never becomes
- * ready is stopped and the old one keeps serving.
+ * ready is stopped and the old one keeps serving. A change of keys the runners never see ({@link
+ * SiteConfig#sameRunnersAs}) is applied in place: the same runners, a new routing table.
+ *
+ * <p>A site whose file is valid but that does not fit the memory budget is still served, by a generation that
+ * never starts ({@link SiteSupervisor.SiteState#REFUSED}): its requests get a 503 at once and {@code GET /sites}
+ * says why, so that what is configured and what is shown never disagree. A change read from {@code sites.d} that
+ * did not start is kept as the site's {@link #pending} change until it applies or its file changes back.
  */
 public final class LiveSites {
     private static final Logger LOG = Logger.getLogger(LiveSites.class.getName());
 
-    /** Whether {@link #put} added a site or replaced one. */
-    public enum Change { ADDED, REPLACED }
+    /**
+     * Whether {@link #put} added a site, replaced it by a new generation, or changed it in place (only keys the
+     * runners never see changed: no runner restarted).
+     */
+    public enum Change { ADDED, REPLACED, IN_PLACE }
+
+    /**
+     * A version of a site read from its file that is not the one serving: it failed to start, or the file is
+     * broken.
+     *
+     * @param config the version that did not apply, or {@code null} when the file could not be read as a site
+     * @param reason why, for {@code GET /sites}
+     * @param since  when it was tried last
+     */
+    public record PendingChange(SiteConfig config, String reason, Instant since) {
+    }
 
     /**
      * One generation of a site: what the router sees, who runs its processes, and when they were first all
@@ -46,14 +69,13 @@ public final class LiveSites {
     private final Transport transport;
     private final Routes<Site> routes = new Routes<>();
     private final Map<String, Generation> current = new ConcurrentHashMap<>();
-    private final Duration startTimeout;
+    private final Map<String, PendingChange> pending = new ConcurrentHashMap<>();
     private final Duration drainGrace;
     private final int maxQueue;
 
-    LiveSites(Supervisor supervisor, Transport transport, Duration startTimeout, Duration drainGrace, int maxQueue) {
+    LiveSites(Supervisor supervisor, Transport transport, Duration drainGrace, int maxQueue) {
         this.supervisor = supervisor;
         this.transport = transport;
-        this.startTimeout = startTimeout;
         this.drainGrace = drainGrace;
         this.maxQueue = maxQueue;
     }
@@ -69,6 +91,26 @@ public final class LiveSites {
 
     public Generation get(String name) {
         return current.get(name);
+    }
+
+    /** The change of site {@code name} read from its file that did not apply, if any. */
+    public Optional<PendingChange> pending(String name) {
+        return Optional.ofNullable(pending.get(name));
+    }
+
+    /**
+     * Records that the version of a site in its file does not serve, so that it is shown until it applies; a
+     * later successful change, or the file changing back to what serves, clears it.
+     */
+    public void markPending(String name, SiteConfig config, String reason) {
+        if (current.containsKey(name)) {
+            pending.put(name, new PendingChange(config, reason, Instant.now()));
+        }
+    }
+
+    /** The file of site {@code name} agrees with what serves again. */
+    public void clearPending(String name) {
+        pending.remove(name);
     }
 
     /**
@@ -93,11 +135,20 @@ public final class LiveSites {
      *                 rather than found out by the next visitor; it goes idle again after its {@code idle_timeout}
      */
     private synchronized CompletableFuture<Change> put(SiteConfig config, boolean startNow) {
+        Generation old = current.get(config.name());
+        boolean oldRefused = old != null && old.supervisor().state() == SiteSupervisor.SiteState.REFUSED;
         String problem = budgetProblem(config);
         if (problem != null) {
+            if (old == null || oldRefused) {
+                // Configured but not startable: served by a generation that answers 503 and shows why.
+                current.put(config.name(), refused(config, problem));
+                publish();
+            }
             return CompletableFuture.failedFuture(new SiteDoesNotFitException(problem));
         }
-        Generation old = current.get(config.name());
+        if (old != null && !oldRefused && old.config().sameRunnersAs(config)) {
+            return CompletableFuture.completedFuture(changeInPlace(old, config));
+        }
         Generation next = launch(config, startNow);
         if (old == null) {
             current.put(config.name(), next);
@@ -105,6 +156,27 @@ public final class LiveSites {
             return CompletableFuture.completedFuture(Change.ADDED);
         }
         return switchWhenReady(old, next).thenApply(v -> Change.REPLACED);
+    }
+
+    /** The same runners with a new version of the keys they never see: routing, static files, limits, timeouts. */
+    private Change changeInPlace(Generation old, SiteConfig config) {
+        SiteUpstream upstream = old.site().upstream();
+        upstream.startTimeout(config.startTimeout());
+        old.supervisor().reconfigure(config);
+        current.put(config.name(), new Generation(new Site(config, upstream), old.supervisor(), old.ready()));
+        pending.remove(config.name());
+        publish();
+        LOG.info(() -> "site " + config.name() + ": changed in place (only keys its runners never see)");
+        return Change.IN_PLACE;
+    }
+
+    private Generation refused(SiteConfig config, String problem) {
+        LOG.warning(() -> problem + "; the site is configured but not started (its requests get 503)");
+        SiteUpstream upstream = new SiteUpstream(config.name(), transport, config.startTimeout(), maxQueue);
+        SiteSupervisor never = supervisor.createRefused(config, upstream, problem);
+        upstream.demand(never);
+        return new Generation(new Site(config, upstream), never,
+                CompletableFuture.failedFuture(new SiteDoesNotFitException(problem)));
     }
 
     /**
@@ -116,11 +188,15 @@ public final class LiveSites {
         if (old == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no site " + name));
         }
+        if (old.supervisor().state() == SiteSupervisor.SiteState.REFUSED) {
+            return put(old.config()).thenApply(change -> null); // fits now, or is refused again, saying why
+        }
         return old.supervisor().recycleAll("reload");
     }
 
     /** Stops routing to a site, then drains and stops its runners. */
     public synchronized CompletableFuture<Void> remove(String name) {
+        pending.remove(name);
         Generation old = current.remove(name);
         if (old == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no site " + name));
@@ -137,19 +213,19 @@ public final class LiveSites {
      */
     public String budgetProblem(SiteConfig config) {
         MemoryBudget budget = supervisor.budget();
-        long need = config.memory() * config.processes();
-        if (!budget.couldEverFit(need)) {
-            return "site " + config.name() + " needs " + mb(need) + " (" + config.processes() + " x " + mb(config.memory())
-                    + ") but the budget leaves " + mb(budget.forRunners()) + " for runners (" + mb(budget.total())
-                    + " less " + mb(budget.gatewayAllowance()) + " for the gateway)";
+        String never = neverFits(config, budget);
+        if (never != null) {
+            return "site " + config.name() + " " + never;
         }
+        long need = config.memory() * config.processes();
         if (!config.idleTimeout().isZero()) {
             return null;
         }
         long alwaysOn = 0;
         for (Generation g : current.values()) {
             SiteConfig other = g.config();
-            if (!other.name().equals(config.name()) && other.idleTimeout().isZero()) {
+            if (!other.name().equals(config.name()) && other.idleTimeout().isZero()
+                    && g.supervisor().state() != SiteSupervisor.SiteState.REFUSED) {
                 alwaysOn += other.memory() * other.processes();
             }
         }
@@ -161,12 +237,26 @@ public final class LiveSites {
         return null;
     }
 
+    /**
+     * Why {@code config}'s runners can never fit {@code budget}, whatever else runs ({@code does not fit the
+     * budget: needs ...}), or {@code null}; {@code hostel check} says the same offline.
+     */
+    public static String neverFits(SiteConfig config, MemoryBudget budget) {
+        long need = config.memory() * config.processes();
+        if (budget.couldEverFit(need)) {
+            return null;
+        }
+        return "does not fit the budget: needs " + mb(need) + " (" + config.processes() + " x " + mb(config.memory())
+                + "), the budget holds " + mb(budget.forRunners()) + " for runners (" + mb(budget.total()) + " less "
+                + mb(budget.gatewayAllowance()) + " for the gateway)";
+    }
+
     private static String mb(long bytes) {
         return (bytes >> 20) + " MB";
     }
 
     private Generation launch(SiteConfig config, boolean startNow) {
-        SiteUpstream upstream = new SiteUpstream(config.name(), transport, startTimeout, maxQueue);
+        SiteUpstream upstream = new SiteUpstream(config.name(), transport, config.startTimeout(), maxQueue);
         SiteSupervisor runners = supervisor.create(config, upstream);
         upstream.demand(runners);
         // A site that may scale to zero starts on its first request, not before.
@@ -178,18 +268,23 @@ public final class LiveSites {
     private CompletableFuture<Void> switchWhenReady(Generation old, Generation next) {
         String name = next.config().name();
         return next.ready()
-                .orTimeout(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .orTimeout(next.config().startTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((v, failure) -> {
                     synchronized (this) {
                         if (failure != null) {
                             LOG.warning(() -> "site " + name + ": the new generation did not start (" + failure
                                     + "); the previous one keeps serving");
                             supervisor.stop(next.supervisor(), Duration.ZERO);
+                            if (failure instanceof TimeoutException) {
+                                throw new IllegalStateException("it did not become ready within "
+                                        + next.config().startTimeout().toSeconds() + " s (its start_timeout)");
+                            }
                             throw new IllegalStateException("site " + name + " did not start: " + failure.getMessage(),
                                     failure);
                         }
                         if (current.get(name) == old) {
                             current.put(name, next);
+                            pending.remove(name);
                         }
                         publish();
                         // Requests queued for the old generation (it was starting) go to the new one.

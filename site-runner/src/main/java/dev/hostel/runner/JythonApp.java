@@ -59,7 +59,8 @@ public final class JythonApp {
             throws AppLoadException {
         String app = module + ":" + callable;
         if (!Files.isDirectory(root)) {
-            throw new AppLoadException("cannot load the WSGI application '" + app + "' of site '" + site
+            throw new AppLoadException("IOError: root " + root + " is not a directory",
+                    "cannot load the WSGI application '" + app + "' of site '" + site
                     + "': root " + root + " is not a directory\n" + HINT + "\n");
         }
         PySystemState state = interpreter();
@@ -77,7 +78,8 @@ public final class JythonApp {
         try (ImportLock ignored = ImportLock.acquire(folders)) {
             target = imp.importName(module, false);
         } catch (Throwable e) {
-            throw new AppLoadException("cannot load the WSGI application '" + app + "' of site '" + site
+            throw new AppLoadException(lastLine(traceback(e)),
+                    "cannot load the WSGI application '" + app + "' of site '" + site
                     + "': importing module '" + module + "' failed\n"
                     + traceback(e)
                     + "sys.path = " + state.path + "\n" + HINT + "\n");
@@ -86,15 +88,17 @@ public final class JythonApp {
         for (String name : names) {
             PyObject next = target.__findattr__(name);
             if (next == null) {
-                throw new AppLoadException("cannot load the WSGI application '" + app + "' of site '" + site
+                throw new AppLoadException("AttributeError: " + target + " has no attribute '" + name + "'",
+                        "cannot load the WSGI application '" + app + "' of site '" + site
                         + "': " + target + " has no attribute '" + name + "'\n" + HINT + "\n");
             }
             target = next;
         }
         if (!target.isCallable()) {
-            throw new AppLoadException("cannot load the WSGI application '" + app + "' of site '" + site
-                    + "': '" + callable + "' is a " + target.getType().fastGetName() + ", not a callable\n"
-                    + HINT + "\n");
+            String kind = target.getType().fastGetName();
+            throw new AppLoadException("TypeError: '" + callable + "' is a " + kind + ", not a callable",
+                    "cannot load the WSGI application '" + app + "' of site '" + site
+                    + "': '" + callable + "' is a " + kind + ", not a callable\n" + HINT + "\n");
         }
         PyObject fileWrapper = imp.importName("wsgiref.util", false).__getattr__("FileWrapper");
         return new JythonApp(site, state, target, fileWrapper);
@@ -157,6 +161,12 @@ public final class JythonApp {
             path.remove(value);
         }
         path.insert(0, value);
+    }
+
+    /** The last line of a traceback: the exception and its message. */
+    private static String lastLine(String traceback) {
+        String[] lines = traceback.strip().split("\n");
+        return lines[lines.length - 1];
     }
 
     private static String traceback(Throwable e) {

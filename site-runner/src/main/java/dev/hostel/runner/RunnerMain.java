@@ -16,7 +16,8 @@ import java.util.Optional;
  * java [flags] -cp ... dev.hostel.runner.RunnerMain --spare
  * </pre>
  *
- * <p>The contract with the gateway: stdout carries exactly one line, {@code HOSTEL-READY <pid>},
+ * <p>The contract with the gateway: stdout carries exactly one line, {@code HOSTEL-READY <pid>} (or, when the
+ * app cannot be loaded, {@code HOSTEL-FAILED <what went wrong>} before exit status 78),
  * once the application is imported and the socket listens (everything else, Python's
  * {@code sys.stdout} included, goes to stderr, the site's log). Exit status 2 for bad arguments, 78
  * when the application cannot be loaded (with the module, {@code sys.path}, the traceback and a
@@ -65,6 +66,9 @@ public final class RunnerMain {
             app = JythonApp.load(options);
         } catch (AppLoadException e) {
             Log.info(e.getMessage());
+            // One line for the gateway, which shows it in GET /sites; the traceback above stays in the site's log.
+            ready.println("HOSTEL-FAILED " + e.summary());
+            ready.flush();
             System.exit(EXIT_APP_FAILED);
             return;
         }

@@ -101,7 +101,8 @@ class RunnerProcessTest {
                 "--python-path", "/opt/hostel-extra");
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(78, process.exitValue(), "EX_CONFIG: the app could not be loaded");
-        assertEquals(null, readLine(process), "nothing on stdout");
+        assertEquals("HOSTEL-FAILED ImportError: No module named hostel_no_such_module_anywhere", readLine(process),
+                "one line on stdout for the gateway, which shows it; the details go to the log");
         String log = Files.readString(stderr);
         for (String part : List.of("importing module 'broken_app' failed", "Traceback (most recent call last)",
                 "No module named hostel_no_such_module_anywhere",

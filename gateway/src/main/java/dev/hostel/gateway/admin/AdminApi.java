@@ -167,6 +167,7 @@ final class AdminApi {
         ObjectNode node = AdminResponse.MAPPER.createObjectNode();
         report.added().forEach(node.putArray("added")::add);
         report.changed().forEach(node.putArray("changed")::add);
+        report.inPlace().forEach(node.putArray("changed_in_place")::add);
         report.removed().forEach(node.putArray("removed")::add);
         node.put("unchanged", report.unchanged());
         ArrayNode errors = node.putArray("errors");

@@ -13,6 +13,7 @@ import dev.hostel.gateway.config.SiteSet;
 import dev.hostel.gateway.releases.Precompiler;
 import dev.hostel.gateway.releases.SiteReleases;
 import dev.hostel.gateway.supervisor.BudgetFullException;
+import dev.hostel.gateway.supervisor.SiteSupervisor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -50,7 +51,6 @@ public final class Controller implements AutoCloseable {
 
     private final LiveSites sites;
     private final HostelConfig config;
-    private final Duration startTimeout;
     private final SiteFiles files;
     private final ReleaseDeployer releases;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -60,15 +60,15 @@ public final class Controller implements AutoCloseable {
     });
 
     /**
-     * @param startTimeout how long a new site or generation may take to become ready before the change is
-     *                     given up
+     * Each change waits for its site's {@code start_timeout} before it is given up.
+     *
+     * @param precompiler compiles a release before it serves
      */
-    public Controller(LiveSites sites, HostelConfig config, Duration startTimeout, Precompiler precompiler) {
+    public Controller(LiveSites sites, HostelConfig config, Precompiler precompiler) {
         this.sites = sites;
         this.config = config;
-        this.startTimeout = startTimeout;
         this.files = new SiteFiles(config.sitesDir());
-        this.releases = new ReleaseDeployer(sites, config, startTimeout, precompiler);
+        this.releases = new ReleaseDeployer(sites, config, precompiler);
     }
 
     /** Deploys the release archive {@code archive} of site {@code name}; see {@link ReleaseDeployer}. */
@@ -171,10 +171,10 @@ public final class Controller implements AutoCloseable {
 
     /** Starts {@code site} and waits until it serves; a failure leaves the previous version serving. */
     private Change apply(SiteConfig site) {
-        Change change = await(sites.put(site), site.name());
+        Change change = await(sites.put(site), site);
         if (change == Change.ADDED) {
             try {
-                await(sites.get(site.name()).ready(), site.name());
+                await(sites.get(site.name()).ready(), site);
             } catch (AdminException e) {
                 // A new site that cannot start is not kept half-added: nothing was there before.
                 sites.remove(site.name());
@@ -206,7 +206,7 @@ public final class Controller implements AutoCloseable {
         }
         CompletableFuture<Void> drained = sites.remove(name);
         LOG.info(() -> "site " + name + " removed (" + who + ")");
-        waitQuietly(drained, name);
+        waitQuietly(drained, old.config());
         return old.config();
     }
 
@@ -215,7 +215,7 @@ public final class Controller implements AutoCloseable {
         if (old == null) {
             throw new AdminException(404, "no site " + name);
         }
-        await(sites.reload(name), name);
+        await(sites.reload(name), old.config());
         LOG.info(() -> "site " + name + " reloaded (" + who + ")");
         return old.config();
     }
@@ -223,40 +223,64 @@ public final class Controller implements AutoCloseable {
     private ReloadReport doReloadAll(String why) {
         SiteSet onDisk = ConfigLoader.loadSites(config);
         List<SiteConfig> running = running();
+        Map<String, SiteConfig> runningByName = new LinkedHashMap<>();
+        running.forEach(site -> runningByName.put(site.name(), site));
         SiteDiff diff = SiteDiff.between(running, onDisk);
         List<ConfigError> errors = new ArrayList<>(diff.errors());
+        markBrokenFiles(onDisk);
+        Map<String, SiteConfig> tried = new LinkedHashMap<>();
         Map<String, CompletableFuture<?>> pending = new LinkedHashMap<>();
         for (String name : diff.removed()) {
             pending.put(name, sites.remove(name));
         }
         for (SiteConfig site : diff.changed()) {
+            tried.put(site.name(), site);
             pending.put(site.name(), sites.put(site));
         }
-        for (SiteConfig site : diff.added()) {
+        List<SiteConfig> toStart = new ArrayList<>(diff.added());
+        toStart.addAll(refusedStillOnDisk(onDisk, diff));
+        for (SiteConfig site : toStart) {
+            tried.put(site.name(), site);
             pending.put(site.name(), sites.put(site).thenCompose(change -> sites.get(site.name()).ready()));
+        }
+        for (SiteConfig site : onDisk.sites()) {
+            Generation serving = sites.get(site.name());
+            if (!tried.containsKey(site.name()) && serving != null && serving.config().equals(site)) {
+                sites.clearPending(site.name()); // the file changed back to what serves
+            }
         }
         List<String> added = new ArrayList<>();
         List<String> changed = new ArrayList<>();
+        List<String> inPlace = new ArrayList<>();
         for (Map.Entry<String, CompletableFuture<?>> e : pending.entrySet()) {
             String name = e.getKey();
+            SiteConfig site = tried.get(name);
+            Object done;
             try {
-                await(e.getValue(), name);
+                done = await(e.getValue(), site != null ? site : runningByName.get(name));
             } catch (AdminException failure) {
-                SiteConfig site = diff.changed().stream().filter(s -> s.name().equals(name)).findFirst()
-                        .or(() -> diff.added().stream().filter(s -> s.name().equals(name)).findFirst())
-                        .orElse(null);
-                errors.add(new ConfigError(site == null ? name : SiteDiff.label(site), ConfigError.NO_LINE, "",
-                        failure.getMessage()));
+                String label = site == null ? name : SiteDiff.label(site);
+                // A budget refusal is about the memory key: named, with no line (it may have its default).
+                errors.add(failure.status() == 507
+                        ? new ConfigError(label, ConfigError.NO_LINE, "memory", failure.getMessage())
+                        : new ConfigError(label, ConfigError.NO_LINE, "", failure.getMessage()));
+                if (site != null && diff.changed().contains(site)) {
+                    sites.markPending(name, site, failure.getMessage());
+                }
                 continue;
             }
-            if (diff.added().stream().anyMatch(s -> s.name().equals(name))) {
-                added.add(name);
-            } else if (diff.changed().stream().anyMatch(s -> s.name().equals(name))) {
+            if (diff.changed().contains(site)) {
                 changed.add(name);
+                if (done == Change.IN_PLACE) {
+                    inPlace.add(name);
+                }
+            } else if (site != null) {
+                added.add(name);
             }
         }
         int unchanged = running.size() - diff.changed().size() - diff.removed().size();
-        ReloadReport report = new ReloadReport(added, changed, diff.removed(), Math.max(0, unchanged), errors);
+        ReloadReport report = new ReloadReport(added, changed, inPlace, diff.removed(), Math.max(0, unchanged),
+                errors);
         for (ConfigError error : errors) {
             LOG.warning(() -> "reload: " + error);
         }
@@ -270,34 +294,67 @@ public final class Controller implements AutoCloseable {
         return sites.all().stream().map(Generation::config).toList();
     }
 
-    /** Waits for a change on the controller's thread; its failure becomes the client's error. */
-    private <T> T await(CompletableFuture<T> future, String site) {
+    /**
+     * Sites served refused (they did not fit the budget) whose file did not change: tried again at each reload,
+     * since removing or shrinking another site may have made room.
+     */
+    private List<SiteConfig> refusedStillOnDisk(SiteSet onDisk, SiteDiff diff) {
+        List<SiteConfig> again = new ArrayList<>();
+        for (Generation g : sites.all()) {
+            String name = g.config().name();
+            if (g.supervisor().state() == SiteSupervisor.SiteState.REFUSED
+                    && diff.changed().stream().noneMatch(s -> s.name().equals(name))
+                    && !diff.removed().contains(name)) {
+                onDisk.site(name).ifPresent(again::add);
+            }
+        }
+        return again;
+    }
+
+    /** A running site whose file is now broken keeps its last good version: shown as pending, with the error. */
+    private void markBrokenFiles(SiteSet onDisk) {
+        for (ConfigError error : onDisk.errors()) {
+            Path file = Path.of(error.file()).toAbsolutePath().normalize();
+            for (Generation g : sites.all()) {
+                Path source = g.config().sourceFile();
+                if (source != null && source.equals(file)) {
+                    sites.markPending(g.config().name(), null, error.toString());
+                }
+            }
+        }
+    }
+
+    /** Waits for a change of {@code site} on the controller's thread; its failure becomes the client's error. */
+    private <T> T await(CompletableFuture<T> future, SiteConfig site) {
+        String name = site.name();
+        Duration startTimeout = site.startTimeout();
         try {
             return future.get(startTimeout.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new AdminException(503, "site " + site + " did not become ready within " + startTimeout.toSeconds()
-                    + " s; the previous state keeps serving (see " + config.logDir().resolve(site + ".log") + ")");
+            throw new AdminException(503, "site " + name + " did not become ready within " + startTimeout.toSeconds()
+                    + " s (its start_timeout); the previous state keeps serving (see "
+                    + config.logDir().resolve(name + ".log") + ")");
         } catch (ExecutionException e) {
             for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
                 // Refused by the budget: at add time (it never fits) or at start time (it does not fit now).
                 if (cause instanceof SiteDoesNotFitException || cause instanceof BudgetFullException) {
-                    throw new AdminException(507, "site " + site + " does not fit the memory budget: "
-                            + cause.getMessage() + "; the previous state keeps serving", "memory", ConfigError.NO_LINE);
+                    throw new AdminException(507, cause.getMessage() + "; the previous state keeps serving",
+                            "memory", ConfigError.NO_LINE);
                 }
             }
-            throw new AdminException(400, "site " + site + " did not start: " + rootMessage(e.getCause())
-                    + "; the previous state keeps serving (see " + config.logDir().resolve(site + ".log") + ")");
+            throw new AdminException(400, "site " + name + " did not start: " + rootMessage(e.getCause())
+                    + "; the previous state keeps serving (see " + config.logDir().resolve(name + ".log") + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AdminException(503, "Hostel is stopping");
         }
     }
 
-    private void waitQuietly(CompletableFuture<?> drained, String site) {
+    private void waitQuietly(CompletableFuture<?> drained, SiteConfig site) {
         try {
-            drained.get(startTimeout.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
+            drained.get(site.startTimeout().plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warning(() -> "site " + site + ": its runners did not stop cleanly: " + rootMessage(e));
+            LOG.warning(() -> "site " + site.name() + ": its runners did not stop cleanly: " + rootMessage(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

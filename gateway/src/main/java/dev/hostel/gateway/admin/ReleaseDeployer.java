@@ -42,13 +42,11 @@ final class ReleaseDeployer {
 
     private final LiveSites sites;
     private final HostelConfig config;
-    private final Duration startTimeout;
     private final Precompiler precompiler;
 
-    ReleaseDeployer(LiveSites sites, HostelConfig config, Duration startTimeout, Precompiler precompiler) {
+    ReleaseDeployer(LiveSites sites, HostelConfig config, Precompiler precompiler) {
         this.sites = sites;
         this.config = config;
-        this.startTimeout = startTimeout;
         this.precompiler = precompiler;
     }
 
@@ -161,6 +159,7 @@ final class ReleaseDeployer {
 
     /** Null once a runner not in {@code before} serves; why not, when the start failed or took too long. */
     private String awaitNewRunner(Generation g, Set<Long> before, CompletableFuture<Void> replaced) {
+        Duration startTimeout = g.config().startTimeout();
         long deadline = System.nanoTime() + startTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (replaced.isCompletedExceptionally()) {

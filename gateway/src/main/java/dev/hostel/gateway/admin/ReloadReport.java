@@ -9,23 +9,26 @@ import java.util.List;
  *
  * @param added     the sites started
  * @param changed   the sites switched to their new version
+ * @param inPlace   those of {@code changed} whose runners were kept: only keys the runners never see changed
  * @param removed   the sites stopped
  * @param unchanged how many sites were left alone
  * @param errors    broken files (whose site kept its last good version) and changes that did not apply
  */
-record ReloadReport(List<String> added, List<String> changed, List<String> removed, int unchanged,
-                    List<ConfigError> errors) {
+record ReloadReport(List<String> added, List<String> changed, List<String> inPlace, List<String> removed,
+                    int unchanged, List<ConfigError> errors) {
 
     ReloadReport {
         added = List.copyOf(added);
         changed = List.copyOf(changed);
+        inPlace = List.copyOf(inPlace);
         removed = List.copyOf(removed);
         errors = List.copyOf(errors);
     }
 
-    /** {@code 1 added, 0 changed, 1 removed, 1 error}. */
+    /** {@code 1 added, 2 changed (1 in place), 1 removed, 1 error}. */
     String summary() {
-        return added.size() + " added, " + changed.size() + " changed, " + removed.size() + " removed, "
+        return added.size() + " added, " + changed.size() + " changed"
+                + (inPlace.isEmpty() ? "" : " (" + inPlace.size() + " in place)") + ", " + removed.size() + " removed, "
                 + errors.size() + (errors.size() == 1 ? " error" : " errors");
     }
 }

@@ -11,6 +11,7 @@ import dev.hostel.gateway.supervisor.MemoryBudget;
 import dev.hostel.gateway.supervisor.ProcessMemory;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.RunnerState;
+import dev.hostel.gateway.supervisor.SiteSupervisor;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -85,7 +86,16 @@ final class SiteViews {
                 .put("root", c.root().toString())
                 .put("default", c.isDefault())
                 .put("idle_timeout", Units.formatDuration(c.idleTimeout()))
-                .put("file", c.sourceFile() == null ? null : c.sourceFile().toString());
+                .put("file", c.sourceFile() == null ? null : c.sourceFile().toString())
+                .put("problem", g.supervisor().problem());
+        if (g.supervisor().state() == SiteSupervisor.SiteState.BROKEN) {
+            node.put("retry_in_seconds", g.supervisor().retryIn().toMillis() / 1000.0);
+        }
+        context.sites().pending(c.name()).ifPresentOrElse(p -> node.putObject("pending")
+                .put("reason", p.reason())
+                .put("since", p.since().toString())
+                .put("config", p.config() == null ? null : p.config().toToml(context.config().prefix())),
+                () -> node.putNull("pending"));
         return node;
     }
 
@@ -123,10 +133,15 @@ final class SiteViews {
         return context.metrics().traffic(g.config().name());
     }
 
-    /** {@code running}, {@code starting} (no runner ready yet), {@code idle} (scaled to zero) or {@code stopped}. */
+    /**
+     * {@code running}, {@code starting} (no runner ready yet), {@code idle} (scaled to zero), {@code broken} (its
+     * app failed to start; tried again on demand), {@code refused} (does not fit the budget) or {@code stopped}.
+     */
     private static String state(Generation g, List<RunnerProcess> runners) {
         return switch (g.supervisor().state()) {
             case IDLE -> "idle";
+            case BROKEN -> "broken";
+            case REFUSED -> "refused";
             case STOPPED -> "stopped";
             case RUNNING -> runners.stream().anyMatch(r -> r.state() == RunnerState.READY) ? "running" : "starting";
         };

@@ -1,15 +1,21 @@
 package dev.hostel.gateway.cli;
 
+import dev.hostel.gateway.Hostel;
+import dev.hostel.gateway.LiveSites;
 import dev.hostel.gateway.config.ConfigError;
 import dev.hostel.gateway.config.ConfigException;
 import dev.hostel.gateway.config.ConfigLoader;
 import dev.hostel.gateway.config.HostelConfig;
+import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.config.SiteSet;
 import dev.hostel.gateway.config.Units;
 import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import dev.hostel.gateway.supervisor.SiteUsers;
+import dev.hostel.gateway.supervisor.MemoryBudget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,7 +80,21 @@ public final class CheckCommand implements Callable<Integer> {
                     + Units.formatSize(cgroupLimit) + "); the budget will be " + Units.formatSize(cgroupLimit));
         }
         SiteSet sites = ConfigLoader.loadSites(hostel);
-        for (ConfigError error : sites.errors()) {
+        List<ConfigError> errors = new ArrayList<>(sites.errors());
+        // The same words as Hostel's when it refuses such a site, against the budget of hostel.toml (a
+        // smaller memory limit of Hostel's own cgroup can only make it worse).
+        MemoryBudget budget = new MemoryBudget(hostel.budget(), Hostel.GATEWAY_ALLOWANCE);
+        int fitting = 0;
+        for (SiteConfig site : sites.sites()) {
+            String problem = LiveSites.neverFits(site, budget);
+            if (problem == null) {
+                fitting++;
+            } else {
+                errors.add(new ConfigError(ConfigLoader.display(site.sourceFile()), ConfigError.NO_LINE,
+                        "memory", problem + "; Hostel would not start it"));
+            }
+        }
+        for (ConfigError error : errors) {
             err.println(error);
         }
         SecurityWarnings.of(hostel, sites.sites(), SiteUsers.forThisProcess()).forEach(err::println);
@@ -84,14 +104,14 @@ public final class CheckCommand implements Callable<Integer> {
                         .append(": ")
                         .append(HostelConfig.FILE_NAME)
                         .append(" ok, ")
-                        .append(count(sites.sites().size(), "site"))
+                        .append(count(fitting, "site"))
                         .append(" ok");
-        if (sites.hasErrors()) {
-            summary.append(", ").append(count(sites.errors().size(), "error"));
+        if (!errors.isEmpty()) {
+            summary.append(", ").append(count(errors.size(), "error"));
         }
         out.println(summary);
         out.flush();
-        return sites.hasErrors() ? 1 : 0;
+        return errors.isEmpty() ? 0 : 1;
     }
 
     private static String count(int n, String noun) {

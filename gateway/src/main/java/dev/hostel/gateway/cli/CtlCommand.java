@@ -17,6 +17,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code hostel ctl}: talks to a running Hostel over its admin socket. Tables for people, {@code --json} for
@@ -94,9 +96,34 @@ public final class CtlCommand {
                         size(site.path("memory_bytes").asLong() * site.path("processes").asInt()),
                         site.path("requests").asLong(), site.path("errors").asLong(), join(site.path("hosts")));
             }
-            t.print(out());
+            PrintWriter out = out();
+            t.print(out);
+            for (JsonNode site : JSON.readTree(body)) {
+                for (String note : notes(site)) {
+                    out.println(site.path("name").asText() + ": " + note);
+                }
+            }
+            out.flush();
             return OK;
         });
+    }
+
+    /** What is wrong with a site, from its JSON: why it does not run, a change of its file that did not apply. */
+    private static List<String> notes(JsonNode site) {
+        List<String> notes = new ArrayList<>();
+        if (!site.path("problem").isMissingNode() && !site.path("problem").isNull()) {
+            String again = site.has("retry_in_seconds")
+                    ? String.format(" (tried again by a request in %.0f s, a reload or a change of its file)",
+                            site.path("retry_in_seconds").asDouble())
+                    : "";
+            notes.add(site.path("state").asText() + ": " + site.path("problem").asText() + again);
+        }
+        JsonNode pending = site.path("pending");
+        if (pending.isObject()) {
+            notes.add("its file is not what runs: " + pending.path("reason").asText()
+                    + " (tried again at the next reload or change of its file)");
+        }
+        return notes;
     }
 
     @Command(name = "show", description = "One site, with each runner process and its site file.")
@@ -110,6 +137,9 @@ public final class CtlCommand {
             t.row("hosts", join(s.path("hosts")));
             t.row("app", s.path("app").asText() + " in " + s.path("root").asText());
             t.row("file", s.path("file").asText("-"));
+            for (String note : notes(s)) {
+                t.row("note", note);
+            }
             t.row("memory", size(s.path("rss_bytes").asLong()) + " RSS, ceiling " + size(s.path("memory_bytes").asLong())
                     + " per runner");
             t.row("requests", s.path("requests").asLong() + " (" + s.path("errors").asLong() + " 5xx), p99 "
@@ -175,9 +205,9 @@ public final class CtlCommand {
             JsonNode report = JSON.readTree(body);
             PrintWriter out = out();
             out.println("reload: " + report.path("summary").asText());
-            for (String kind : new String[] {"added", "changed", "removed"}) {
+            for (String kind : new String[] {"added", "changed", "changed_in_place", "removed"}) {
                 if (report.path(kind).size() > 0) {
-                    out.println("  " + kind + ": " + join(report.path(kind)));
+                    out.println("  " + kind.replace('_', ' ') + ": " + join(report.path(kind)));
                 }
             }
             out.flush();

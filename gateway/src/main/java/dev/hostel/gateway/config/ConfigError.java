@@ -29,12 +29,12 @@ public record ConfigError(String file, int line, String key, String message) {
     }
 
     /**
-     * Returns {@code file:line: key: message}, or {@code file:line: message} when there is no key.
+     * Returns {@code file:line: key: message}, without {@code key: } when there is no key and
+     * without {@code line:} when there is no line ({@code blog.toml: hosts: is required}).
      */
     @Override
     public String toString() {
-        return key.isEmpty()
-                ? file + ":" + line + ": " + message
-                : file + ":" + line + ": " + key + ": " + message;
+        String where = line == NO_LINE ? file + ": " : file + ":" + line + ": ";
+        return key.isEmpty() ? where + message : where + key + ": " + message;
     }
 }

@@ -273,9 +273,12 @@ public final class ConfigLoader {
      * <ul>
      *   <li>a host served by two sites;
      *   <li>more than one {@code default = true};
-     *   <li>two files with the same {@code name};
-     *   <li>a site whose {@code memory} exceeds the instance {@code budget}: it could never start.
+     *   <li>two files with the same {@code name}.
      * </ul>
+     *
+     * <p>Whether a site fits the memory budget is not a property of its file (the budget depends on
+     * the machine and on the other sites): a site that does not fit is loaded, and Hostel serves it
+     * as refused, saying why; {@code hostel check} warns about it.
      *
      * <p>A missing {@code sites_dir} is no error: there are no sites yet.
      */
@@ -331,17 +334,6 @@ public final class ConfigLoader {
                 SiteConfig site = parsed.site();
                 fileErrors.addAll(
                         SiteSet.conflicts(sites, site, label, k -> parsed.table().line(k)));
-                if (site.memory() > hostel.budget()) {
-                    fileErrors.add(
-                            new ConfigError(
-                                    label,
-                                    parsed.table().line("memory"),
-                                    "memory",
-                                    Units.formatSize(site.memory())
-                                            + " is more than the instance budget ("
-                                            + Units.formatSize(hostel.budget())
-                                            + "): the site could never start"));
-                }
                 if (fileErrors.isEmpty()) {
                     sites.add(site);
                 }
@@ -374,7 +366,7 @@ public final class ConfigLoader {
      * A path as the operator would write it: relative to the working directory when it lies below
      * it, else as given.
      */
-    static String display(Path path) {
+    public static String display(Path path) {
         Path abs = path.toAbsolutePath().normalize();
         Path cwd = Path.of("").toAbsolutePath();
         if (abs.startsWith(cwd) && !abs.equals(cwd)) {

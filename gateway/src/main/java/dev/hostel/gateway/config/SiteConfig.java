@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.tomlj.Toml;
 
@@ -38,6 +39,8 @@ import org.tomlj.Toml;
  *     requests and start it on demand; {@link Duration#ZERO} means always running
  * @param requestTimeout (key {@code request_timeout}, default 60s, more than 0) a request running
  *     longer gets 504 and its runner is replaced
+ * @param startTimeout (key {@code start_timeout}, default 120s, more than 0) how long a runner may
+ *     take from launch to ready: requests wait that long for it, and a change is given up after it
  * @param maxRequests (key {@code max_requests}, default 0) recycle a runner after this many
  *     requests; 0 means never
  * @param maxBody (key {@code max_body}, default 10M) the largest request body in bytes, 413 above
@@ -66,6 +69,7 @@ public record SiteConfig(
         int threads,
         Duration idleTimeout,
         Duration requestTimeout,
+        Duration startTimeout,
         long maxRequests,
         long maxBody,
         Map<String, String> env,
@@ -86,6 +90,12 @@ public record SiteConfig(
     public static final int MAX_THREADS = 512;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ZERO;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * {@code start_timeout} when not set: a Django project took 7-40 s from launch to ready on a busy
+     * 2-core machine, so the default leaves framework sites room rather than failing their changes.
+     */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
     public static final long DEFAULT_MAX_REQUESTS = 0;
 
     /** {@code max_body} when not set: 10M. */
@@ -106,6 +116,7 @@ public record SiteConfig(
         pythonPath = List.copyOf(pythonPath);
         requireNonNull(idleTimeout, "idleTimeout");
         requireNonNull(requestTimeout, "requestTimeout");
+        requireNonNull(startTimeout, "startTimeout");
         env = Map.copyOf(env);
         Map<String, Path> sorted = new TreeMap<>(LONGEST_FIRST);
         sorted.putAll(staticAliases);
@@ -121,11 +132,32 @@ public record SiteConfig(
     public SiteConfig withCodeAt(Path codeRoot) {
         return new SiteConfig(name, sourceFile, hosts, app, codeRoot,
                 pythonPath.stream().map(p -> moved(p, codeRoot)).toList(), isDefault, memory, processes, threads,
-                idleTimeout, requestTimeout, maxRequests, maxBody, env, staticAliases, user, group, releases);
+                idleTimeout, requestTimeout, startTimeout, maxRequests, maxBody, env, staticAliases, user, group,
+                releases);
     }
 
     private Path moved(Path p, Path codeRoot) {
         return p.startsWith(root) ? codeRoot.resolve(root.relativize(p)) : p;
+    }
+
+    /**
+     * Whether {@code other} runs the same runners as this site: it differs at most in keys that only the
+     * gateway reads ({@code hosts}, {@code default}, {@code static}, {@code max_body}, {@code
+     * request_timeout}, {@code start_timeout}, {@code idle_timeout}, and the file it came from), so
+     * that a change to it can be applied without restarting a runner.
+     */
+    public boolean sameRunnersAs(SiteConfig other) {
+        return name.equals(other.name)
+                && app.equals(other.app)
+                && root.equals(other.root)
+                && pythonPath.equals(other.pythonPath)
+                && memory == other.memory
+                && processes == other.processes
+                && threads == other.threads
+                && maxRequests == other.maxRequests
+                && env.equals(other.env)
+                && Objects.equals(user, other.user)
+                && Objects.equals(group, other.group);
     }
 
     /** Same as {@link #toToml(Path) toToml(null)}: paths are printed absolute. */
@@ -186,6 +218,11 @@ public record SiteConfig(
         if (!requestTimeout.equals(DEFAULT_REQUEST_TIMEOUT)) {
             b.append("request_timeout = ")
                     .append(str(Units.formatDuration(requestTimeout)))
+                    .append('\n');
+        }
+        if (!startTimeout.equals(DEFAULT_START_TIMEOUT)) {
+            b.append("start_timeout = ")
+                    .append(str(Units.formatDuration(startTimeout)))
                     .append('\n');
         }
         if (maxRequests != DEFAULT_MAX_REQUESTS) {

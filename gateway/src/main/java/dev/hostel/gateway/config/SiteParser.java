@@ -29,6 +29,7 @@ final class SiteParser {
                     "threads",
                     "idle_timeout",
                     "request_timeout",
+                    "start_timeout",
                     "max_requests",
                     "max_body",
                     "env",
@@ -137,6 +138,8 @@ final class SiteParser {
                 f.duration("idle_timeout", true).orElse(SiteConfig.DEFAULT_IDLE_TIMEOUT);
         Duration requestTimeout =
                 f.duration("request_timeout", false).orElse(SiteConfig.DEFAULT_REQUEST_TIMEOUT);
+        Duration startTimeout =
+                f.duration("start_timeout", false).orElse(SiteConfig.DEFAULT_START_TIMEOUT);
         long maxRequests =
                 f.integer("max_requests", 0, Long.MAX_VALUE)
                         .orElse(SiteConfig.DEFAULT_MAX_REQUESTS);
@@ -170,6 +173,7 @@ final class SiteParser {
                         threads,
                         idleTimeout,
                         requestTimeout,
+                        startTimeout,
                         maxRequests,
                         maxBody,
                         env,

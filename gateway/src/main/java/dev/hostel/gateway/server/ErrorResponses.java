@@ -1,5 +1,6 @@
 package dev.hostel.gateway.server;
 
+import dev.hostel.gateway.supervisor.SiteDownException;
 import dev.hostel.gateway.upstream.UpstreamUnavailableException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -45,6 +46,9 @@ public final class ErrorResponses {
 
     /** The status for a request that could not reach a runner or whose runner failed before answering. */
     static HttpResponseStatus forUpstreamFailure(Throwable cause) {
+        if (cause instanceof SiteDownException down) {
+            return down.broken() ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.SERVICE_UNAVAILABLE;
+        }
         if (cause instanceof UpstreamUnavailableException) {
             return HttpResponseStatus.SERVICE_UNAVAILABLE;
         }
@@ -53,13 +57,26 @@ public final class ErrorResponses {
 
     /** A complete response with a one-line body; {@code close} adds {@code Connection: close}. */
     public static FullHttpResponse of(HttpResponseStatus status, boolean close) {
-        ByteBuf body = Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + "\n",
-                StandardCharsets.US_ASCII);
+        return of(status, null, close);
+    }
+
+    /**
+     * The same for a request that failed with {@code cause}: a site that is down says why in a second line (its
+     * message is written for clients) and when to try again, in {@code Retry-After}, even with a 502.
+     */
+    static FullHttpResponse of(HttpResponseStatus status, Throwable cause, boolean close) {
+        String text = status.code() + " " + status.reasonPhrase() + "\n";
+        if (cause instanceof SiteDownException down) {
+            text += down.getMessage() + "\n";
+        }
+        ByteBuf body = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
+        if (cause instanceof SiteDownException down) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, (down.retryAfter().toMillis() + 999) / 1000));
+        } else if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
             response.headers().setInt(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
         }
         if (close) {

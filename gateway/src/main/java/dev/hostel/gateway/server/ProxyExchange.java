@@ -424,13 +424,16 @@ final class ProxyExchange implements UpstreamExchange {
         if (finished) {
             return -1;
         }
-        long limit = site.config().requestTimeout().toNanos();
+        // A request still waiting for a runner waits as long as the site may take to start (the upstream's own
+        // queue answers 503 past it): a framework site on a busy machine takes longer than request_timeout.
+        long limit = (upstream == null ? site.config().startTimeout() : site.config().requestTimeout()).toNanos();
         long now = System.nanoTime();
         if (runnerPaused || runnerFinished) {
             // The runner waits for the client, or is done: only the client can be late now (nginx's send_timeout).
+            long clientLimit = site.config().requestTimeout().toNanos();
             long stalled = clientStalledSince == 0 ? 0 : now - clientStalledSince;
-            if (stalled < limit) {
-                return limit - stalled;
+            if (stalled < clientLimit) {
+                return clientLimit - stalled;
             }
             LOG.info(() -> "site " + site.config().name() + ": " + request.method() + " " + request.uri()
                     + ": the client read nothing for " + site.config().requestTimeout().toSeconds() + " s; closed");
@@ -506,7 +509,7 @@ final class ProxyExchange implements UpstreamExchange {
         boolean bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
         boolean reusable = (requestDone || bodyless) && keepAlive;
         record.status(status.code());
-        client.writeAndFlush(ErrorResponses.of(status, !reusable))
+        client.writeAndFlush(ErrorResponses.of(status, cause, !reusable))
                 .addListener(f -> completion.done(client, f.isSuccess() && reusable));
     }
 }

@@ -31,6 +31,8 @@ import java.util.logging.Logger;
 public final class RunnerProcess {
     private static final Logger LOG = Logger.getLogger(RunnerProcess.class.getName());
     private static final String READY_LINE = "HOSTEL-READY";
+    /** What a runner whose app could not be loaded prints before it exits: one line, for the operator. */
+    private static final String FAILED_LINE = "HOSTEL-FAILED ";
 
     private final SiteConfig site;
     private final int index;
@@ -49,6 +51,8 @@ public final class RunnerProcess {
     private volatile long startedNanos;
     private volatile long readyNanos;
     private volatile boolean fromSpare;
+    private volatile String failure;
+    private volatile Thread pump;
 
     RunnerProcess(SiteConfig site, int index, long generation, Path socket, long recycleAfter) {
         this.recycleAfter = recycleAfter;
@@ -73,6 +77,7 @@ public final class RunnerProcess {
         Thread pump = new Thread(() -> pumpStdout(launcher.logFile(site)), "runner-out-" + site.name() + "-" + index);
         pump.setDaemon(true);
         pump.start();
+        this.pump = pump;
         process.onExit().thenAccept(p -> onExit(p.exitValue()));
     }
 
@@ -91,6 +96,8 @@ public final class RunnerProcess {
                 line.reset();
                 if (text.startsWith(READY_LINE)) {
                     markReady();
+                } else if (text.startsWith(FAILED_LINE)) {
+                    failure = text.substring(FAILED_LINE.length()).strip();
                 } else {
                     log.write((text + "\n").getBytes(StandardCharsets.UTF_8));
                     log.flush();
@@ -120,12 +127,23 @@ public final class RunnerProcess {
     }
 
     private void onExit(int status) {
+        Thread reader = pump;
+        if (!ready.isDone() && reader != null) {
+            // A runner that never became ready printed little: let its failure line be read before the exit is
+            // handled, since the supervisor reports it.
+            try {
+                reader.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         synchronized (this) {
             state = state == RunnerState.DRAINING || state == RunnerState.STOPPED
                     ? RunnerState.STOPPED : RunnerState.FAILED;
         }
-        ready.completeExceptionally(new IllegalStateException(
-                "runner of site " + site.name() + " exited with status " + status + " before it was ready"));
+        String why = failure;
+        ready.completeExceptionally(new IllegalStateException("runner of site " + site.name() + " exited with status "
+                + status + " before it was ready" + (why == null ? "" : ": " + why)));
         exited.complete(status);
     }
 
@@ -236,6 +254,14 @@ public final class RunnerProcess {
     /** Gives the claim back when the replacement failed and this runner keeps serving. */
     void releaseReplacement() {
         replacing.set(false);
+    }
+
+    /**
+     * Why the runner's app could not be loaded, in one line ({@code SyntaxError: invalid syntax (app.py, line
+     * 3)}), or {@code null} when it did not say; the traceback is in the site's log.
+     */
+    public String failure() {
+        return failure;
     }
 
     /** Whether this runner was a spare runner claimed by the site, rather than started for it. */

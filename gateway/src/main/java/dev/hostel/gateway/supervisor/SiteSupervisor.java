@@ -22,9 +22,15 @@ import java.util.logging.Logger;
  *
  * <p>Life cycle of the site: {@code IDLE} (scaled to zero, or not started yet) -> {@code RUNNING} ->
  * {@code STOPPED}. A site with an {@code idle_timeout} starts on its first request and returns to {@code IDLE}
- * after that long without one. In a running site, a slot whose runner dies is restarted with back-off; a
- * runner is <em>recycled</em> (a replacement started, and the old one drained once the replacement is ready)
- * after {@code max_requests}, when stuck past {@code request_timeout}, on reload, and when over its memory.
+ * after that long without one. A site whose runner exits before it was ever ready, with no other runner serving,
+ * is {@code BROKEN}: it is not retried on its own (a broken app would only burn CPU and the spare runner at each
+ * try), requests get a 502 at once, and the first request after the back-off ({@link RestartBackoff}), a reload
+ * or a new version of its file tries again. A site that does not fit the memory budget is {@code REFUSED}: it is
+ * configured, never started, and its requests get a 503 at once.
+ *
+ * <p>In a running site, a slot whose runner dies is restarted with back-off; a runner is <em>recycled</em> (a
+ * replacement started, and the old one drained once the replacement is ready) after {@code max_requests}, when
+ * stuck past {@code request_timeout}, on reload, and when over its memory.
  * Every runner reserves its ceiling in the {@link MemoryBudget} before it starts and releases it after it
  * exits; where the budget has no room for old and new at once, the old one is drained first and requests queue
  * for the short swap.
@@ -34,9 +40,13 @@ public final class SiteSupervisor implements RunnerDemand {
     private static final AtomicLong GENERATIONS = new AtomicLong();
 
     /** Where the site is in its life. */
-    public enum SiteState { IDLE, RUNNING, STOPPED }
+    public enum SiteState { IDLE, RUNNING, BROKEN, REFUSED, STOPPED }
 
-    private final SiteConfig site;
+    /** How long a client of a site that does not fit the budget is told to wait: only a change makes it fit. */
+    private static final Duration REFUSED_RETRY_AFTER = Duration.ofSeconds(60);
+
+    /** Replaced in place when only keys the runners never see change ({@link #reconfigure}). */
+    private volatile SiteConfig site;
     private final Supervisor parent;
     private final RunnerListener listener;
     private final RunnerProcess[] slots;
@@ -49,6 +59,12 @@ public final class SiteSupervisor implements RunnerDemand {
     private volatile long lastRequestNanos = System.nanoTime();
     /** When a runner last became ready: a site is not idle while it has only just started. */
     private volatile long lastReadyNanos = System.nanoTime();
+    /** Why the site is {@code BROKEN} or {@code REFUSED}, for {@code GET /sites}; null otherwise. */
+    private volatile String problem;
+    /** When a {@code BROKEN} site may be tried again, in {@link System#nanoTime()} terms. */
+    private volatile long retryAtNanos;
+    /** Set after a start failed: the next try launches a JVM of its own rather than spend the spare on it. */
+    private volatile boolean avoidSpare;
 
     SiteSupervisor(SiteConfig site, Supervisor parent, RunnerListener listener) {
         this.site = site;
@@ -62,12 +78,48 @@ public final class SiteSupervisor implements RunnerDemand {
         }
     }
 
+    /** A supervisor of a site that does not fit the budget: it never starts; {@code reason} says why. */
+    static SiteSupervisor refused(SiteConfig site, Supervisor parent, RunnerListener listener, String reason) {
+        SiteSupervisor refused = new SiteSupervisor(site, parent, listener);
+        refused.state = SiteState.REFUSED;
+        refused.problem = reason;
+        return refused;
+    }
+
     public SiteConfig site() {
         return site;
     }
 
     public SiteState state() {
         return state;
+    }
+
+    /**
+     * Why the site is {@code BROKEN} (its runner's one-line failure, e.g. {@code SyntaxError: ...}) or
+     * {@code REFUSED} (the budget), or {@code null}.
+     */
+    public String problem() {
+        SiteState s = state;
+        return s == SiteState.BROKEN || s == SiteState.REFUSED ? problem : null;
+    }
+
+    /** How long until a {@code BROKEN} site is tried again on demand ({@link Duration#ZERO}: the next request). */
+    public Duration retryIn() {
+        return Duration.ofNanos(Math.max(0, retryAtNanos - System.nanoTime()));
+    }
+
+    /**
+     * Takes a new version of the site that differs only in keys the runners never see ({@link
+     * SiteConfig#sameRunnersAs}): its runners keep serving. A site that no longer scales to zero is started.
+     */
+    public void reconfigure(SiteConfig next) {
+        if (!site.sameRunnersAs(next)) {
+            throw new IllegalArgumentException("site " + site.name() + ": its runners differ; start a new generation");
+        }
+        site = next;
+        if (!canScaleToZero() && state == SiteState.IDLE) {
+            parent.scheduler().execute(this::start); // off the caller's lock: making room may stop another site
+        }
     }
 
     /** Whether this site may be stopped when idle or evicted for another (it has an {@code idle_timeout}). */
@@ -116,6 +168,9 @@ public final class SiteSupervisor implements RunnerDemand {
             if (state == SiteState.STOPPED) {
                 return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " is stopped"));
             }
+            if (state == SiteState.REFUSED) {
+                return CompletableFuture.failedFuture(new BudgetFullException(problem));
+            }
             state = SiteState.RUNNING;
             lastRequestNanos = System.nanoTime();
             for (int i = 0; i < slots.length; i++) {
@@ -138,8 +193,11 @@ public final class SiteSupervisor implements RunnerDemand {
 
     @Override
     public void requested() {
-        lastRequestNanos = System.nanoTime();
-        if (state == SiteState.IDLE && startQueued.compareAndSet(false, true)) {
+        long now = System.nanoTime();
+        lastRequestNanos = now;
+        SiteState s = state;
+        boolean wanted = s == SiteState.IDLE || (s == SiteState.BROKEN && now - retryAtNanos >= 0);
+        if (wanted && startQueued.compareAndSet(false, true)) {
             // Starting may stop another site to make room and launches a process: never on the caller's thread,
             // which is an event loop.
             parent.scheduler().execute(() -> {
@@ -147,9 +205,41 @@ public final class SiteSupervisor implements RunnerDemand {
                 if (state == SiteState.IDLE) {
                     LOG.info(() -> "site " + site.name() + ": request for a site at rest; starting it");
                     start();
+                } else if (state == SiteState.BROKEN) {
+                    LOG.info(() -> "site " + site.name() + ": request for a broken site after its back-off; trying"
+                            + " to start it again");
+                    start();
                 }
             });
         }
+    }
+
+    @Override
+    public SiteDownException down() {
+        SiteState s = state;
+        if (s == SiteState.REFUSED) {
+            return new SiteDownException("site " + site.name() + " cannot start: it does not fit the memory budget",
+                    false, REFUSED_RETRY_AFTER);
+        }
+        if (s == SiteState.BROKEN) {
+            Duration left = retryIn();
+            if (!left.isZero()) {
+                return new SiteDownException("site " + site.name() + " failed to start (" + kind(problem)
+                        + "); it is tried again by a request in " + Math.max(1, left.toSeconds()) + " s",
+                        true, left);
+            }
+        }
+        return null;
+    }
+
+    /** The kind of a failure ({@code SyntaxError}), without its message, which may name files: for clients. */
+    private static String kind(String failure) {
+        if (failure == null) {
+            return "see its log";
+        }
+        int colon = failure.indexOf(':');
+        String kind = colon > 0 ? failure.substring(0, colon) : failure;
+        return kind.matches("[A-Za-z_][A-Za-z0-9_.]*") ? kind : "see its log";
     }
 
     @Override
@@ -186,7 +276,12 @@ public final class SiteSupervisor implements RunnerDemand {
         return drain(runner, grace).thenCompose(v -> startSlot(runner.index(), null)).thenApply(fresh -> null);
     }
 
+    /** Replaces every runner; a {@code BROKEN} site, which has none, is tried again at once. */
     public CompletableFuture<Void> recycleAll(String reason) {
+        if (state == SiteState.BROKEN) {
+            LOG.info(() -> "site " + site.name() + ": " + reason + " of a broken site; trying to start it again");
+            return start();
+        }
         List<CompletableFuture<Void>> replaced = new ArrayList<>();
         for (RunnerProcess runner : runners()) {
             replaced.add(recycle(runner, reason));
@@ -240,8 +335,10 @@ public final class SiteSupervisor implements RunnerDemand {
                                                        Optional<SpareProcess> spare) {
         CompletableFuture<Optional<SpareProcess>> admitted = replacing != null
                 ? CompletableFuture.completedFuture(spare)
-                : parent.admitRunner(this);
-        return admitted.thenCompose(s -> launch(index, replacing, s)).whenComplete((r, failure) -> {
+                : parent.admitRunner(this, !avoidSpare);
+        // Admitted (its memory reserved), the runner then waits for its turn among the runners starting.
+        return admitted.thenCompose(s -> parent.starts().acquire().thenApply(v -> s))
+                .thenCompose(s -> launch(index, replacing, s)).whenComplete((r, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause()
                         : failure;
@@ -271,6 +368,7 @@ public final class SiteSupervisor implements RunnerDemand {
             if (state != SiteState.RUNNING) {
                 spare.ifPresent(SparePool::discard);
                 parent.budget().release(site.memory());
+                parent.starts().release();
                 return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " stopped"));
             }
             long generation = GENERATIONS.incrementAndGet();
@@ -282,7 +380,14 @@ public final class SiteSupervisor implements RunnerDemand {
             parent.events().count(site.name(), "start", replacing == null ? "start" : "replace");
             runner.start(parent.launcher(), spare);
         }
+        runner.ready().whenComplete((r, failure) -> parent.starts().release());
         runner.ready().thenAccept(r -> {
+            synchronized (this) {
+                if (state == SiteState.BROKEN) {
+                    state = SiteState.RUNNING; // another slot's runner failed, this one made it
+                }
+            }
+            avoidSpare = false;
             LOG.info(() -> "site " + site.name() + ": runner " + r.index() + " (pid " + r.pid() + ") ready in "
                     + seconds(r.startupTime()) + (r.fromSpare() ? " (a spare runner, claimed)" : ""));
             lastReadyNanos = System.nanoTime();
@@ -332,6 +437,9 @@ public final class SiteSupervisor implements RunnerDemand {
         boolean broken = exit == RunnerExit.APP_FAILED || runner.startupTime() == null;
         Duration delay = backoffs[runner.index()].next(!broken, runner.uptime());
         parent.events().count(site.name(), "restart", broken ? "broken" : exit.reason());
+        if (broken && backOff(runner, exit, status, delay)) {
+            return;
+        }
         if (exit == RunnerExit.MEMORY) {
             LOG.warning(() -> "site " + site.name() + ": runner " + runner.index() + " restarting in "
                     + seconds(delay) + " after it went over its memory ceiling");
@@ -340,15 +448,44 @@ public final class SiteSupervisor implements RunnerDemand {
                     + ") exited with status " + status + "; restarting in " + seconds(delay));
         } else {
             LOG.warning(() -> "site " + site.name() + ": runner " + runner.index() + " (pid " + runner.pid()
-                    + ") exited with status " + status + " before it was ready: the site is broken (see "
-                    + parent.launcher().logFile(site) + "); retrying in " + seconds(delay));
-            listener.unavailable(new IOException("site " + site.name() + " failed to start"));
+                    + ") exited with status " + status + " before it was ready (see "
+                    + parent.launcher().logFile(site) + "); retrying in " + seconds(delay)
+                    + " while the site's other runners serve");
         }
         parent.scheduler().schedule(() -> {
             if (state == SiteState.RUNNING && slots[runner.index()] == runner) {
                 startSlot(runner.index(), null);
             }
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A runner exited before it was ever ready: unless another runner of the site serves, the site is now
+     * {@code BROKEN} and is not retried on its own; the requests waiting for it fail now.
+     *
+     * @return whether the site is now {@code BROKEN} (no retry is to be scheduled)
+     */
+    private boolean backOff(RunnerProcess runner, RunnerExit exit, int status, Duration delay) {
+        avoidSpare = true;
+        String why = runner.failure() != null ? runner.failure()
+                : exit == RunnerExit.MEMORY ? "MemoryError: its runner went over its " + MemoryBudget.mb(site.memory())
+                        + " ceiling while starting"
+                : "its runner exited with status " + status + " before it was ready";
+        synchronized (this) {
+            if (state != SiteState.RUNNING
+                    || all.stream().anyMatch(r -> r.state() == RunnerState.READY)) {
+                return false;
+            }
+            state = SiteState.BROKEN;
+            problem = why;
+            retryAtNanos = System.nanoTime() + delay.toNanos();
+        }
+        LOG.warning(() -> "site " + site.name() + ": broken, its app did not start: " + why + " (traceback in "
+                + parent.launcher().logFile(site) + "); a request after " + seconds(delay)
+                + ", a reload or a change of its file tries again");
+        listener.unavailable(new SiteDownException("site " + site.name() + " failed to start (" + kind(why) + ")",
+                true, delay));
+        return true;
     }
 
     /** Every runner that is alive, in any state (during a recycle, old and new). */

@@ -42,6 +42,8 @@ public final class Supervisor {
     });
     private final Set<SiteSupervisor> running = ConcurrentHashMap.newKeySet();
     private final SparePool spares;
+    /** At most as many runners starting at once as there are cores; the others wait their turn. */
+    private final StartQueue starts = new StartQueue(Runtime.getRuntime().availableProcessors(), scheduler);
     /** Completed (and replaced) each time a runner gives its memory back. */
     private final AtomicReference<CompletableFuture<Void>> nextRelease =
             new AtomicReference<>(new CompletableFuture<>());
@@ -54,6 +56,19 @@ public final class Supervisor {
         this.spares = new SparePool(launcher, budget);
         scheduler.scheduleWithFixedDelay(this::stopIdleSites, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::maintainSpares, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A supervisor for a site that does not fit the budget ({@code reason}): it is served (its requests get a 503
+     * at once, {@code GET /sites} shows why) but never started, and holds nothing.
+     */
+    public SiteSupervisor createRefused(SiteConfig site, RunnerListener listener, String reason) {
+        return SiteSupervisor.refused(site, this, listener, reason);
+    }
+
+    /** The queue of runner starts. */
+    StartQueue starts() {
+        return starts;
     }
 
     /** A supervisor for one generation of a site, not started yet; {@code listener} hears about its runners. */
@@ -92,11 +107,12 @@ public final class Supervisor {
      * Admits one runner of {@code requester}: a ready spare of its ceiling when there is one (its reservation in
      * the budget becomes the runner's), otherwise a reservation of its own ({@link #admit}).
      *
+     * @param spareAllowed false for a site whose last start failed: a broken app would only use the spare up
      * @return the claimed spare, or empty when the runner is to be launched afresh; fails with
      *     {@link BudgetFullException} when there is no room
      */
-    CompletableFuture<Optional<SpareProcess>> admitRunner(SiteSupervisor requester) {
-        Optional<SpareProcess> spare = spares.claim(requester.site());
+    CompletableFuture<Optional<SpareProcess>> admitRunner(SiteSupervisor requester, boolean spareAllowed) {
+        Optional<SpareProcess> spare = spareAllowed ? spares.claim(requester.site()) : Optional.empty();
         if (spare.isPresent()) {
             return CompletableFuture.completedFuture(spare);
         }

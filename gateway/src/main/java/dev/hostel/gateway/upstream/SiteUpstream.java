@@ -4,6 +4,7 @@ import dev.hostel.gateway.supervisor.RunnerDemand;
 import dev.hostel.gateway.supervisor.RunnerListener;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.RunnerState;
+import dev.hostel.gateway.supervisor.SiteDownException;
 import dev.hostel.gateway.transport.Transport;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -20,12 +21,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The way to one site's runners. Each request goes to the READY runner with the fewest requests in flight; while
  * none is ready (the site is starting or restarting) requests wait in a bounded queue, each for at most
- * {@code startTimeout}, and get 503 past it.
+ * {@code startTimeout}, and get 503 past it. A site that is down for longer (its app is broken and backs off, or
+ * it does not fit the budget) fails its requests at once with {@link SiteDownException}.
  */
 public final class SiteUpstream implements RunnerListener {
     private final String site;
     private final Transport transport;
-    private final Duration startTimeout;
+    private volatile Duration startTimeout;
     private final int maxQueue;
     private final List<RunnerPool> pools = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
@@ -38,6 +40,11 @@ public final class SiteUpstream implements RunnerListener {
         this.maxQueue = maxQueue;
     }
 
+    /** How long requests wait for a runner from now on: the site's {@code start_timeout}, changed in place. */
+    public void startTimeout(Duration startTimeout) {
+        this.startTimeout = startTimeout;
+    }
+
     /** Where requests and worn-out runners are reported; set once, before the first request. */
     public void demand(RunnerDemand demand) {
         this.demand = demand;
@@ -46,7 +53,7 @@ public final class SiteUpstream implements RunnerListener {
     /**
      * A connection to a runner of this site, on {@code loop} (the caller's event loop). Fails with
      * {@link UpstreamUnavailableException} when no runner becomes ready in time or the queue is full, and with
-     * an I/O error when the runner cannot be reached.
+     * an I/O error when the runner cannot be reached, and with {@link SiteDownException} when the site is down.
      */
     public Future<UpstreamConnection> acquire(EventLoop loop) {
         demand.requested();
@@ -55,6 +62,10 @@ public final class SiteUpstream implements RunnerListener {
             return lend(pool, loop);
         }
         Promise<UpstreamConnection> promise = loop.newPromise();
+        SiteDownException down = demand.down();
+        if (down != null) {
+            return promise.setFailure(down);
+        }
         synchronized (waiting) {
             pool = leastBusy();
             if (pool == null) {
@@ -160,7 +171,7 @@ public final class SiteUpstream implements RunnerListener {
         for (Waiter waiter : takeWaiters()) {
             waiter.timeout.cancel(false);
             // A broken app is the gateway's 502; anything else (the budget is full) is a 503 worth retrying.
-            waiter.promise.tryFailure(cause instanceof IOException ? cause
+            waiter.promise.tryFailure(cause instanceof IOException || cause instanceof SiteDownException ? cause
                     : new UpstreamUnavailableException(cause.getMessage()));
         }
     }

@@ -108,6 +108,23 @@ class CheckCommandTest {
     }
 
     @Test
+    void aSiteThatCannotFitTheBudgetIsAnErrorWithTheWordsHostelUses() throws IOException {
+        Files.writeString(conf.resolve("hostel.toml"), "budget = \"512M\"\n");
+        site("a", "a.com");
+        Files.writeString(
+                sitesDir.resolve("big.toml"),
+                "hosts = [\"big.com\"]\napp = \"app:application\"\nroot = \"sites/a\"\n"
+                        + "processes = 2\nmemory = \"256M\"\n");
+        assertEquals(1, check(conf.toString()));
+        assertEquals(conf + "/: hostel.toml ok, 1 site ok, 1 error\n", out.toString());
+        assertEquals(
+                ConfigLoader.display(sitesDir.resolve("big.toml"))
+                        + ": memory: does not fit the budget: needs 512 MB (2 x 256 MB), the budget holds"
+                        + " 384 MB for runners (512 MB less 128 MB for the gateway); Hostel would not start it\n",
+                err.toString());
+    }
+
+    @Test
     void brokenHostelToml() throws IOException {
         Files.writeString(conf.resolve("hostel.toml"), "budget = \"lots\"\n");
         site("a", "a.com");
@@ -122,6 +139,6 @@ class CheckCommandTest {
     @Test
     void missingConfDir() {
         assertEquals(1, check(base.resolve("nope").toString()));
-        assertEquals(base.resolve("nope") + ":0: no such directory\n", err.toString());
+        assertEquals(base.resolve("nope") + ": no such directory\n", err.toString());
     }
 }

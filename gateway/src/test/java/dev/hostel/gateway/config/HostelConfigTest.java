@@ -203,6 +203,6 @@ class HostelConfigTest {
         ConfigException e =
                 assertThrows(
                         ConfigException.class, () -> ConfigLoader.loadHostel(base.resolve("nope")));
-        assertEquals(base.resolve("nope") + ":0: no such directory", e.getMessage());
+        assertEquals(base.resolve("nope") + ": no such directory", e.getMessage());
     }
 }

@@ -122,14 +122,12 @@ class LoadSitesTest {
     }
 
     @Test
-    void aSiteBiggerThanTheBudget() throws IOException {
+    void aSiteBiggerThanTheBudgetIsAValidSite() throws IOException {
+        // Whether it fits depends on the machine and the other sites: Hostel serves it refused, check warns.
         site("a.toml", "[\"a.com\"]", "memory = \"1G\"\n");
-        assertEquals(
-                List.of(
-                        label("a.toml")
-                                + ":4: memory: 1G is more than the instance budget (512M): the site"
-                                + " could never start"),
-                errors(ConfigLoader.loadSites(hostel)));
+        SiteSet set = ConfigLoader.loadSites(hostel);
+        assertEquals(List.of("a"), names(set));
+        assertEquals(List.of(), errors(set));
     }
 
     @Test
@@ -142,7 +140,7 @@ class LoadSitesTest {
                         .get(0)
                         .startsWith(
                                 label("My Site.toml")
-                                        + ":0: name: \"My Site\" (from the file name)"),
+                                        + ": name: \"My Site\" (from the file name)"),
                 errors(set).toString());
     }
 
@@ -167,7 +165,7 @@ class LoadSitesTest {
                         null,
                         base);
         assertEquals(
-                List.of("a.toml:0: hosts: \"b.com\" is already a host of site \"b\""),
+                List.of("a.toml: hosts: \"b.com\" is already a host of site \"b\""),
                 set.conflicts(replacingA, "a.toml").stream().map(ConfigError::toString).toList());
         SiteConfig newC =
                 ConfigLoader.parseSite(
@@ -177,7 +175,7 @@ class LoadSitesTest {
                         null,
                         base);
         assertEquals(
-                List.of("c.toml:0: default: site \"a\" is already the default site"),
+                List.of("c.toml: default: site \"a\" is already the default site"),
                 set.conflicts(newC, "c.toml").stream().map(ConfigError::toString).toList());
     }
 }

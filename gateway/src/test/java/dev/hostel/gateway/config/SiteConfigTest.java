@@ -45,6 +45,7 @@ class SiteConfigTest {
             threads = 16
             idle_timeout = "10m"
             request_timeout = "30s"
+            start_timeout = "3m"
             max_requests = 1000
             max_body = "1G"
             env = { DJANGO_SETTINGS_MODULE = "blog.settings", DEBUG = "0" }
@@ -96,6 +97,7 @@ class SiteConfigTest {
         assertEquals(8, s.threads());
         assertEquals(Duration.ZERO, s.idleTimeout());
         assertEquals(Duration.ofSeconds(60), s.requestTimeout());
+        assertEquals(Duration.ofSeconds(120), s.startTimeout());
         assertEquals(0, s.maxRequests());
         assertEquals(10L << 20, s.maxBody());
         assertEquals(Map.of(), s.env());
@@ -115,6 +117,7 @@ class SiteConfigTest {
         assertEquals(16, s.threads());
         assertEquals(Duration.ofMinutes(10), s.idleTimeout());
         assertEquals(Duration.ofSeconds(30), s.requestTimeout());
+        assertEquals(Duration.ofMinutes(3), s.startTimeout());
         assertEquals(1000, s.maxRequests());
         assertEquals(1L << 30, s.maxBody());
         assertEquals(Map.of("DJANGO_SETTINGS_MODULE", "blog.settings", "DEBUG", "0"), s.env());
@@ -217,8 +220,8 @@ class SiteConfigTest {
         List<String> e = errors("").stream().map(ConfigError::toString).toList();
         assertEquals(
                 List.of(
-                        "blog.toml:0: hosts: is required (e.g. hosts = [\"blog.example.com\"])",
-                        "blog.toml:0: app: is required (e.g. app = \"blog.wsgi:application\")"),
+                        "blog.toml: hosts: is required (e.g. hosts = [\"blog.example.com\"])",
+                        "blog.toml: app: is required (e.g. app = \"blog.wsgi:application\")"),
                 e);
     }
 
@@ -263,6 +266,8 @@ class SiteConfigTest {
                 "idle_timeout = -5                  | idle_timeout: -5 is negative",
                 "request_timeout = \"0\"            | request_timeout: must be more than 0",
                 "request_timeout = 0                | request_timeout: must be more than 0",
+                "start_timeout = \"0\"              | start_timeout: must be more than 0",
+                "start_timeout = \"soon\"           | start_timeout: \"soon\" is not a duration",
                 "request_timeout = 1979-05-27       | request_timeout: expected a duration such as"
                     + " \"30s\", found a date/time (1979-05-27)",
                 "max_requests = -1                  | max_requests: -1 is less than 0",
@@ -471,6 +476,7 @@ class SiteConfigTest {
                   "threads": 16,
                   "idle_timeout": "10m",
                   "request_timeout": "30s",
+                  "start_timeout": "3m",
                   "max_requests": 1000,
                   "max_body": 1073741824,
                   "env": {"DJANGO_SETTINGS_MODULE": "blog.settings", "DEBUG": "0"},
@@ -652,5 +658,35 @@ class SiteConfigTest {
                     ConfigLoader.parseSite("other", s.toToml(prefix), null, prefix),
                     "name is written");
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "hosts = [\"other.example.com\"]    | true",
+                "default = false                    | true",
+                "static = { \"/s/\" = \"static\" }    | true",
+                "max_body = \"1M\"                  | true",
+                "request_timeout = \"5s\"           | true",
+                "start_timeout = \"10s\"            | true",
+                "idle_timeout = \"0\"               | true",
+                "threads = 4                        | false",
+                "memory = \"128M\"                  | false",
+                "processes = 1                      | false",
+                "max_requests = 10                  | false",
+                "env = { A = \"b\" }                | false",
+                "python_path = [\"lib\"]            | false",
+                "app = \"blog.other:application\"   | false",
+            })
+    void onlyKeysTheRunnersReadNeedNewRunners(String change, boolean sameRunners) {
+        String key = change.substring(0, change.indexOf('=')).strip();
+        String full = FULL.lines()
+                .filter(l -> !l.startsWith(key + " ") && !l.startsWith(key + "="))
+                .collect(Collectors.joining("\n")) + "\n" + change + "\n";
+        SiteConfig before = parse(FULL);
+        SiteConfig after = parse(full);
+        assertFalse(before.equals(after), change + " changes nothing");
+        assertEquals(sameRunners, before.sameRunnersAs(after), change);
     }
 }

@@ -1,7 +1,6 @@
 package dev.hostel.gateway.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.supervisor.SiteSupervisor;
@@ -12,7 +11,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * The memory budget as a user meets it, with real runner JVMs: a site whose ceiling can never fit is refused, a
+ * The memory budget as a user meets it, with real runner JVMs: a site whose ceiling can never fit is refused (served
+ * with a 503 that says why), a
  * cold site makes room by stopping the least recently used site that may scale to zero, and where nothing can
  * make room the request gets 503 with Retry-After.
  */
@@ -28,8 +28,11 @@ class BudgetEndToEndTest {
             TestHostel.hello(dir, "huge", "memory = \"512M\"");
         });
         try {
-            assertNull(hostel.hostel.sites().get("huge"), "a site that can never fit must be refused");
-            assertEquals(404, hostel.get("huge.test", "/").statusCode());
+            SiteSupervisor huge = hostel.hostel.sites().get("huge").supervisor();
+            assertEquals(SiteSupervisor.SiteState.REFUSED, huge.state(), "a site that can never fit is refused");
+            assertTrue(huge.problem().contains("does not fit the budget"), huge.problem());
+            assertEquals(503, hostel.get("huge.test", "/").statusCode());
+            assertTrue(huge.runners().isEmpty());
 
             assertEquals(200, hostel.get("alpha.test", "/").statusCode());
             assertEquals(200, hostel.get("beta.test", "/").statusCode());

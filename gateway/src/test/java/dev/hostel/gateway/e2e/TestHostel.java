@@ -137,8 +137,13 @@ public final class TestHostel {
         site(sitesDir, name, name + ".test", "hello:application", HOME.resolve("sites/hello"), keys);
     }
 
+    /**
+     * A request through the gateway. Its client waits longer than a site's default {@code start_timeout} (120 s):
+     * on a busy machine a framework site may take that long to start, and the gateway answers (200, or 503 past
+     * the start timeout) before the client gives up.
+     */
     HttpRequest.Builder request(String host, String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(60));
+        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(150));
     }
 
     public HttpResponse<String> get(String host, String path) throws IOException, InterruptedException {

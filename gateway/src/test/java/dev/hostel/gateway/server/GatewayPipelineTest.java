@@ -471,6 +471,38 @@ class GatewayPipelineTest {
     // ---- proxying without a runner
 
     @Test
+    void aRequestWaitsForAStartingRunnerUpToStartTimeoutEvenPastRequestTimeout() throws Exception {
+        SiteConfig slow = ConfigLoader.parseSite("slow", """
+                hosts = ["slow.test"]
+                app = "app:application"
+                root = "%s"
+                request_timeout = "2s"
+                start_timeout = "5s"
+                """.formatted(config.root()), null, config.root());
+        SiteUpstream upstream = new SiteUpstream("slow", Transport.NIO, slow.startTimeout(), 10);
+        upstream.demand(new RunnerDemand() {
+            @Override
+            public void requested() {
+            }
+
+            @Override
+            public void replace(RunnerProcess runner, String reason) {
+            }
+        });
+        Site site = new Site(slow, upstream);
+        ClientConnection waiting = new ClientConnection(new GatewayChannelInitializer(host -> site,
+                answered::add, Duration.ofSeconds(75), Duration.ofSeconds(30),
+                new ResponseBuffers(ResponseBuffering.defaults(dir))));
+        waiting.send(get("slow.test", "/app"));
+        waiting.advance(4, TimeUnit.SECONDS);
+        waiting.assertNothingMore();
+        waiting.advance(1100, TimeUnit.MILLISECONDS);
+        assertEquals(503, waiting.response().status());
+        waiting.assertNothingMore();
+        assertFalse(waiting.finishAndReleaseAll());
+    }
+
+    @Test
     void proxiedRequestWithoutARunnerGets503WithRetryAfterPastTheStartTimeout() {
         client.send(get("site.test", "/app"));
         assertEquals(1, demanded.get(), "the supervisor hears of the request");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hostel.gateway.supervisor.BudgetFullException;
 import dev.hostel.gateway.supervisor.RunnerDemand;
 import dev.hostel.gateway.supervisor.RunnerProcess;
+import dev.hostel.gateway.supervisor.SiteDownException;
 import dev.hostel.gateway.transport.Transport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -34,6 +35,8 @@ class SiteUpstreamTest {
 
     private final AtomicInteger requested = new AtomicInteger();
     private final List<String> replaced = new ArrayList<>();
+    /** What the supervisor answers to {@code down()}: null while requests may wait. */
+    private SiteDownException down;
     private EmbeddedChannel channel;
     private EventLoop loop;
     private SiteUpstream upstream;
@@ -48,6 +51,11 @@ class SiteUpstreamTest {
             @Override
             public void requested() {
                 requested.incrementAndGet();
+            }
+
+            @Override
+            public SiteDownException down() {
+                return down;
             }
 
             @Override
@@ -104,6 +112,22 @@ class SiteUpstreamTest {
         assertEquals(1, upstream.queued());
         advance(5);
         assertInstanceOf(UpstreamUnavailableException.class, late.cause());
+        assertEquals(0, upstream.queued());
+    }
+
+    @Test
+    void aSiteThatIsDownFailsItsRequestsAtOnceAndTheyQueueAgainOnceItIsNot() {
+        down = new SiteDownException("site blog failed to start (SyntaxError)", true, Duration.ofSeconds(4));
+        Future<UpstreamConnection> refused = upstream.acquire(loop);
+        assertTrue(refused.isDone(), "a broken site answers at once");
+        assertSame(down, refused.cause());
+        assertEquals(0, upstream.queued());
+        assertEquals(1, requested.get(), "the supervisor heard of it: after the back-off, this starts a retry");
+
+        down = null;
+        assertFalse(upstream.acquire(loop).isDone(), "once retried, requests wait for the start");
+        upstream.unavailable(new SiteDownException("site blog failed to start (SyntaxError)", true,
+                Duration.ofSeconds(8)));
         assertEquals(0, upstream.queued());
     }
 
