@@ -115,7 +115,9 @@ public final class Hostel {
             metrics.requests().completed(record);
         };
         acceptors = transport.newEventLoopGroup(1, "hostel-accept");
-        workers = transport.newEventLoopGroup(0, "hostel-io");
+        // One event loop per core, as nginx runs one worker per core: Netty's default of two per core adds threads
+        // and per-thread buffer caches (memory) without adding throughput (BENCHMARKS.md, "Gateway footprint").
+        workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
                 new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30)));
         List<InetSocketAddress> wanted = new ArrayList<>();
