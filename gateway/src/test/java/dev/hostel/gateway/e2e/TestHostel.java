@@ -69,6 +69,20 @@ public final class TestHostel {
     public static TestHostel start(String hostelToml, SiteWriter sites) throws Exception {
         // Short, because Unix socket paths are limited to 107 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
+        Path conf = writeConf(dir, hostelToml);
+        sites.write(conf.resolve("sites.d"));
+        HostelConfig config = ConfigLoader.loadHostel(conf);
+        Hostel hostel = new Hostel(config, HOME);
+        hostel.start();
+        return new TestHostel(dir, hostel);
+    }
+
+    /**
+     * Writes {@code dir/conf}: a {@code hostel.toml} listening on a free port, its admin socket at
+     * {@code dir/run/hostel.sock} and its logs in {@code dir/logs}, with {@code hostelToml} added, and an empty
+     * {@code sites.d}. Returns the conf directory.
+     */
+    public static Path writeConf(Path dir, String hostelToml) throws IOException {
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf.resolve("sites.d"));
         Files.writeString(conf.resolve("hostel.toml"), """
@@ -78,11 +92,7 @@ public final class TestHostel {
                 log_dir = "%s"
                 %s
                 """.formatted(dir.resolve("run/hostel.sock"), HOME, dir.resolve("logs"), hostelToml));
-        sites.write(conf.resolve("sites.d"));
-        HostelConfig config = ConfigLoader.loadHostel(conf);
-        Hostel hostel = new Hostel(config, HOME);
-        hostel.start();
-        return new TestHostel(dir, hostel);
+        return conf;
     }
 
     static void exampleAndTestSites(Path sitesDir) throws IOException {
