@@ -116,7 +116,7 @@ public final class Hostel {
         };
         acceptors = transport.newEventLoopGroup(1, "hostel-accept");
         // One event loop per core, as nginx runs one worker per core: Netty's default of two per core adds threads
-        // and per-thread buffer caches (memory) without adding throughput (BENCHMARKS.md, "Gateway footprint").
+        // and per-thread buffer caches (BENCHMARKS.md, "Gateway footprint": hello -c50 lost nothing).
         workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
                 new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30)));
