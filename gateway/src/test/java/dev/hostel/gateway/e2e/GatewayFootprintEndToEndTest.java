@@ -112,9 +112,35 @@ class GatewayFootprintEndToEndTest {
         }
     }
 
+    @Test
+    void anArchiveFromARunThatNeverServedIsNotKept() throws Exception {
+        Path conf = dir.resolve("bad");
+        Files.createDirectories(conf);
+        Files.writeString(conf.resolve("hostel.toml"), "budget = \"lots\"\n");
+        Path cds = dir.resolve("cds-bad");
+
+        Process failed = start(conf, cds, "bad.log", "run");
+        assertTrue(failed.waitFor(120, TimeUnit.SECONDS), "a run with a bad hostel.toml did not exit");
+        assertEquals(1, failed.exitValue(), Files.readString(dir.resolve("bad.log")));
+        try (Stream<Path> made = Files.list(cds)) {
+            assertTrue(made.anyMatch(p -> p.getFileName().toString().endsWith(".jsa.new")),
+                    "the JVM archives at any exit: the failed run should have left one to discard");
+        }
+        Process check = start(TestHostel.writeConf(dir.resolve("good"), ""), cds, "check.log", "check");
+        assertTrue(check.waitFor(120, TimeUnit.SECONDS), "check did not exit");
+        assertEquals(0, check.exitValue(), Files.readString(dir.resolve("check.log")));
+        try (Stream<Path> left = Files.list(cds)) {
+            assertEquals(List.of(), left.toList(), "what the failed run archived at exit was kept");
+        }
+    }
+
     private Process start(Path conf, Path cds, String log) throws IOException {
+        return start(conf, cds, log, "run");
+    }
+
+    private Process start(Path conf, Path cds, String log, String command) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("bash", TestHostel.HOME.resolve("scripts/hostel").toString(),
-                "run", "--conf", conf.toString())
+                command, "--conf", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(log).toFile());
         pb.environment().put("HOSTEL_CLASSPATH", classpath);
