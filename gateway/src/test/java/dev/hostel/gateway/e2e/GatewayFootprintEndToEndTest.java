@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Test;
  */
 class GatewayFootprintEndToEndTest {
     /**
-     * Idle PSS bound: measured 42-46 MB with a spare runner beside it on a loaded 2-core machine (BENCHMARKS.md,
-     * "Gateway footprint"); 98 MB before, so the bound catches a lost flag or a lost archive with margin.
+     * Idle PSS bound: measured 47 MB here (one on-demand site, a spare runner beside it, a loaded 2-core machine;
+     * BENCHMARKS.md, "Gateway footprint": 46 MB with the example's sites, 78 before), so the bound catches a lost
+     * flag or a lost archive (each 10 MB or more) with a margin for noise.
      */
     private static final long IDLE_PSS_BOUND_KB = 52L << 10;
     private static final Pattern PSS = Pattern.compile("^Pss:\\s+(\\d+) kB", Pattern.MULTILINE);
