@@ -123,7 +123,9 @@ public final class Hostel {
         };
         responseBuffers = new ResponseBuffers(config.buffering());
         acceptors = transport.newEventLoopGroup(1, "hostel-accept");
-        workers = transport.newEventLoopGroup(0, "hostel-io");
+        // One event loop per core, as nginx runs one worker per core: Netty's default of two per core adds threads
+        // and per-thread buffer caches (BENCHMARKS.md, "Gateway footprint": hello -c50 lost nothing).
+        workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "hostel-io");
         server = new GatewayServer(transport, acceptors, workers,
                 new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
                         responseBuffers), config.connectionLimits());

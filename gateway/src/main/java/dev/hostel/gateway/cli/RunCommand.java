@@ -10,6 +10,8 @@ import dev.hostel.gateway.supervisor.OwnMemoryLimit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,6 +76,7 @@ public final class RunCommand implements Callable<Integer> {
             return 1;
         }
         running = true;
+        markServed();
         // SIGHUP re-reads sites.d, like nginx -s reload; the handler only queues the work on the controller.
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> hostel.reloadSites("SIGHUP"));
         systemd.ifPresent(s -> tellWhenReady(s, hostel.readiness()));
@@ -103,6 +106,23 @@ public final class RunCommand implements Callable<Integer> {
         }, "systemd-notify");
         waiter.setDaemon(true);
         waiter.start();
+    }
+
+    /**
+     * Tells {@code scripts/hostel} that this run served ({@code -Dhostel.cds.served=FILE}, set on the run that
+     * writes the gateway's class-data archive at exit): an archive written by a run that never served, such as one
+     * stopped by a configuration error, holds too few classes and is not kept.
+     */
+    private static void markServed() {
+        String marker = System.getProperty("hostel.cds.served");
+        if (marker != null) {
+            try {
+                Files.writeString(Path.of(marker), "");
+            } catch (IOException e) {
+                System.err.println("hostel: cannot write " + marker + " (" + e + "); the class-data archive is made"
+                        + " again next time");
+            }
+        }
     }
 
     private HostelConfig overridden(HostelConfig c) {

@@ -51,7 +51,6 @@ import java.util.logging.Logger;
 public final class RunnerLauncher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RunnerLauncher.class.getName());
     private static final String MAIN_CLASS = "dev.hostel.runner.RunnerMain";
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The runner's status when {@code -XX:+ExitOnOutOfMemoryError} ends it. */
     static final int EXIT_OUT_OF_MEMORY = 3;
     /** The runner's status when the site's app cannot be imported (EX_CONFIG). */
@@ -515,7 +514,7 @@ public final class RunnerLauncher implements AutoCloseable {
         load.put("threads", site.threads());
         load.put("env", site.env());
         try {
-            return "LOAD " + JSON.writeValueAsString(load) + "\n";
+            return "LOAD " + Json.MAPPER.writeValueAsString(load) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the LOAD line of site " + site.name(), e);
         }
@@ -577,5 +576,13 @@ public final class RunnerLauncher implements AutoCloseable {
         watch.close();
         cds.stop();
         cgroups.close();
+    }
+
+    /**
+     * Jackson's databind, made when the first spare is claimed rather than at start: its few hundred classes are
+     * metaspace the gateway would otherwise carry from the start (BENCHMARKS.md, "Gateway footprint").
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 }

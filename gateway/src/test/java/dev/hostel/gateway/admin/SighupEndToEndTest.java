@@ -34,16 +34,8 @@ class SighupEndToEndTest {
     @Test
     void sighupAppliesAnEditedSiteFile() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-hup-");
-        Path conf = dir.resolve("conf");
-        Files.createDirectories(conf.resolve("sites.d"));
+        Path conf = TestHostel.writeConf(dir, "budget = \"1280M\"");
         Path socket = dir.resolve("run/hostel.sock");
-        Files.writeString(conf.resolve("hostel.toml"), """
-                listen = ["127.0.0.1:0"]
-                admin_socket = "%s"
-                prefix = "%s"
-                log_dir = "%s"
-                budget = "1280M"
-                """.formatted(socket, TestHostel.HOME, dir.resolve("logs")));
         Path real = dir.resolve("hello.toml");
         TestHostel.hello(dir, "hello", "memory = \"192M\"");
         Files.createSymbolicLink(conf.resolve("sites.d/hello.toml"), real);

@@ -77,6 +77,25 @@ public final class TestHostel {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
         // Passable, not listable: run as root, Hostel runs each site as its own user, which must reach run/.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        Path conf = writeConf(dir, hostelToml, prefix);
+        sites.write(conf.resolve("sites.d"));
+        HostelConfig config = ConfigLoader.loadHostel(conf);
+        Hostel hostel = new Hostel(config, HOME);
+        hostel.start();
+        return new TestHostel(dir, hostel);
+    }
+
+    /**
+     * Writes {@code dir/conf}: a {@code hostel.toml} listening on a free port, its admin socket at
+     * {@code dir/run/hostel.sock} and its logs in {@code dir/logs}, with {@code hostelToml} added, and an empty
+     * {@code sites.d}. Returns the conf directory.
+     */
+    public static Path writeConf(Path dir, String hostelToml) throws IOException {
+        return writeConf(dir, hostelToml, null);
+    }
+
+    /** The same with {@code prefix} (null: the repository), where relative roots and releases live. */
+    public static Path writeConf(Path dir, String hostelToml, Path prefix) throws IOException {
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf.resolve("sites.d"));
         Files.writeString(conf.resolve("hostel.toml"), """
@@ -87,11 +106,7 @@ public final class TestHostel {
                 %s
                 """.formatted(dir.resolve("run/hostel.sock"), prefix == null ? HOME : prefix, dir.resolve("logs"),
                 hostelToml));
-        sites.write(conf.resolve("sites.d"));
-        HostelConfig config = ConfigLoader.loadHostel(conf);
-        Hostel hostel = new Hostel(config, HOME);
-        hostel.start();
-        return new TestHostel(dir, hostel);
+        return conf;
     }
 
     static void exampleAndTestSites(Path sitesDir) throws IOException {
