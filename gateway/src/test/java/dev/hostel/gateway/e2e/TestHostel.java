@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -52,8 +54,20 @@ public final class TestHostel {
             shared = start("budget = \"2G\"", TestHostel::exampleAndTestSites);
             TestHostel stopping = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop));
+            // Every site started and ready before the first test: on a busy machine the runners together may take
+            // longer than the 30 s a request waits for one, and these tests are not about start-up (those that
+            // are have a Hostel of their own). Sites with an idle_timeout (10m) are started too.
+            shared.startEverySite();
         }
         return shared;
+    }
+
+    /** Starts the sites at rest and waits until the runners of every site are ready. */
+    void startEverySite() throws Exception {
+        CompletableFuture<?>[] ready = hostel.sites().all().stream()
+                .map(g -> g.config().idleTimeout().isZero() ? g.ready() : g.supervisor().start())
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(ready).get(2 * Await.RUNNER_START.toSeconds(), TimeUnit.SECONDS);
     }
 
     public interface SiteWriter {
