@@ -52,6 +52,7 @@ class SighupEndToEndTest {
         Process hostel = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-Dhostel.home=" + TestHostel.HOME,
+                "-Dhostel.start-timeout=" + System.getProperty("hostel.start-timeout", "30"),
                 "dev.hostel.gateway.Main", "run", "--conf", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("hostel.log").toFile())

@@ -37,6 +37,8 @@ final class HostelProcess implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"),
                 "-Dhostel.home=" + (home == null ? TestHostel.HOME : home),
+                // As the in-process Hostels of the tests: a busy machine's slow runner start is not a 503.
+                "-Dhostel.start-timeout=" + System.getProperty("hostel.start-timeout", "30"),
                 "dev.hostel.gateway.Main"));
         command.addAll(List.of(args));
         Path output = Files.createTempFile(Path.of("/tmp"), "hostel-cli-", ".log");

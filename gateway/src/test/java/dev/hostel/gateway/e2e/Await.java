@@ -35,7 +35,7 @@ public final class Await {
 
     /**
      * {@code GET path} until it answers 200, as a user retrying after a 503 (a runner still starting past the
-     * gateway's own 30 s wait) would; fails with the last answer after {@link #RUNNER_START}.
+     * gateway's own wait) would; fails with the last answer after {@link #RUNNER_START}.
      */
     public static HttpResponse<String> ok(TestHostel on, String host, String path) throws Exception {
         Object[] last = {"nothing"};

@@ -61,8 +61,8 @@ class LifecycleEndToEndTest {
             long before = load.count(200);
             Await.until(() -> load.count(200) > before, Await.RUNNER_START, "no request succeeded after the restart");
             load.close();
-            // 502 for the requests the kill cut off; 503 for those that waited longer than the gateway's 30 s for
-            // the new runner, as they may on a busy machine.
+            // 502 for the requests the kill cut off; 503 for those that waited longer than the gateway's wait for
+            // the new runner, as they may on a very busy machine.
             assertEquals("", load.notOk(200, 502, 503), "only the requests the kill cut off may fail");
         }
         assertEquals(1, hostel.hostel.supervisor().events().get("crashy", "restart", "crash"));

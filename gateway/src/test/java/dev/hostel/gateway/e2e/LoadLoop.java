@@ -26,8 +26,8 @@ final class LoadLoop implements AutoCloseable {
         for (int i = 0; i < clients; i++) {
             Thread t = new Thread(() -> {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                // Longer than the gateway's own 30 s wait for a runner: the gateway always answers first.
-                HttpRequest request = hostel.request(host, path).timeout(Duration.ofSeconds(90)).build();
+                // Longer than the gateway's own wait for a runner (-Dhostel.start-timeout): the gateway answers first.
+                HttpRequest request = hostel.request(host, path).timeout(Duration.ofSeconds(180)).build();
                 while (running.get() && System.nanoTime() < deadline) {
                     try {
                         int status = client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();

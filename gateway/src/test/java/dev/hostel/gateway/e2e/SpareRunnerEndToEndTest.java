@@ -93,7 +93,7 @@ class SpareRunnerEndToEndTest {
         long ondemandPid = site("ondemand").runners().get(0).pid();
         assertEquals(320L << 20, hostel.hostel.budget().used(), "gateway + site + spare: 64 MB left, not a runner's");
 
-        assertEquals("pinned", Await.ok(hostel, "pinned.test", "/").body()); // a new JVM: may outlast 30 s
+        assertEquals("pinned", Await.ok(hostel, "pinned.test", "/").body()); // a new JVM: may outlast the gateway's wait
         assertNotEquals(sparePid, site("pinned").runners().get(0).pid(), "a site setting TZ takes no spare");
         assertFalse(site("pinned").runners().get(0).fromSpare());
 

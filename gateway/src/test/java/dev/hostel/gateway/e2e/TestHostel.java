@@ -55,8 +55,8 @@ public final class TestHostel {
             TestHostel stopping = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop));
             // Every site started and ready before the first test: on a busy machine the runners together may take
-            // longer than the 30 s a request waits for one, and these tests are not about start-up (those that
-            // are have a Hostel of their own). Sites with an idle_timeout (10m) are started too.
+            // longer than a request waits for one, and these tests are not about start-up (those that are have a
+            // Hostel of their own). Sites with an idle_timeout (10m) are started too.
             shared.startEverySite();
         }
         return shared;
@@ -107,7 +107,7 @@ public final class TestHostel {
                 hosts = ["failing.test"]
                 app = "failing:application"
                 root = "%s"
-                request_timeout = "3s"
+                request_timeout = "15s"
                 """.formatted(TEST_SITES.resolve("failing")));
         if (Files.exists(BOTTLE)) {
             Files.writeString(sitesDir.resolve("bottle.toml"), """
@@ -143,7 +143,8 @@ public final class TestHostel {
     }
 
     HttpRequest.Builder request(String host, String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(60));
+        // Longer than the gateway's own wait for a runner (-Dhostel.start-timeout): the gateway answers first.
+        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(180));
     }
 
     public HttpResponse<String> get(String host, String path) throws IOException, InterruptedException {
