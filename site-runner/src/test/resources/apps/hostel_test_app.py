@@ -3,6 +3,7 @@
 Python 2.7 (Jython). Every response is built from byte str only.
 """
 import hashlib
+import os
 import sys
 import threading
 import time
@@ -249,6 +250,36 @@ def sleep_app(environ, start_response):
     return _text(start_response, 'slept')
 
 
+def hold_app(environ, start_response):
+    """Creates FILE.started, then waits (up to 2 minutes) until FILE exists: a request in flight for exactly as
+    long as a test needs, however slow the machine."""
+    path = _query(environ)['file']
+    open(path + '.started', 'w').close()
+    deadline = time.time() + 120
+    while not os.path.exists(path) and time.time() < deadline:
+        time.sleep(0.01)
+    return _text(start_response, 'released' if os.path.exists(path) else 'gave up')
+
+
+_arrived = {}
+
+
+def together_app(environ, start_response):
+    """Answers 'together' once N requests with the same id are in the app at the same time (or 'alone' after
+    2 minutes): proves that requests run in parallel without measuring time."""
+    query = _query(environ)
+    ident, n = query['id'], int(query['n'])
+    with _lock:
+        _arrived[ident] = _arrived.get(ident, 0) + 1
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with _lock:
+            if _arrived[ident] >= n:
+                return _text(start_response, 'together')
+        time.sleep(0.01)
+    return _text(start_response, 'alone')
+
+
 def hello_app(environ, start_response):
     return _text(start_response, 'hello')
 
@@ -284,6 +315,8 @@ ROUTES = {
     'slow': slow_app,
     'closed': closed_app,
     'sleep': sleep_app,
+    'hold': hold_app,
+    'together': together_app,
     'hello': hello_app,
     'print': print_app,
 }

@@ -30,6 +30,7 @@ import io.netty.channel.EventLoopGroup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,8 +44,9 @@ import java.util.logging.Logger;
 
 /**
  * One running Hostel: the one place where configuration, supervisor, upstreams, routing and listeners are
- * wired together. {@link #start} brings it up (sites first, so that early requests wait for their runners
- * instead of failing); {@link #stop} closes the listeners, drains the runners and releases the threads.
+ * wired together. {@link #start} brings it up: the listeners are bound first, so that a port in use is reported
+ * before any site starts, but accept only once the sites are routed, so that early requests wait for their
+ * runners instead of failing; {@link #stop} closes the listeners, drains the runners and releases the threads.
  */
 public final class Hostel {
     private static final Logger LOG = Logger.getLogger(Hostel.class.getName());
@@ -76,6 +78,8 @@ public final class Hostel {
     private AdminServer admin;
     private MetricsServer metricsServer;
     private SitesWatcher watcher;
+    /** Whether {@link #start} completed and {@link #stop} has not begun. */
+    private boolean serving;
 
     /**
      * @param config the validated configuration
@@ -86,7 +90,11 @@ public final class Hostel {
         this.home = home;
     }
 
-    public synchronized void start() throws InterruptedException {
+    /**
+     * @throws BindException when a listener cannot be bound (nothing else has started then, the admin socket
+     *                       aside, which {@link #stop} releases)
+     */
+    public synchronized void start() throws InterruptedException, BindException {
         LOG.info(() -> "transport: " + transport.name().toLowerCase());
         Instant started = Instant.now();
         try {
@@ -99,6 +107,25 @@ public final class Hostel {
         budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), GATEWAY_ALLOWANCE);
         supervisor = new Supervisor(new RunnerLauncher(home, runDir, config.logDir()), budget, DRAIN_GRACE);
         sites = new LiveSites(supervisor, transport, DRAIN_GRACE, MAX_QUEUE);
+        // The listeners are bound before any site starts, so that a port in use is reported before a runner is
+        // spawned; they accept once the sites are routed (until then clients wait in the listen backlog).
+        RequestObserver observer = record -> {
+            accessLog.completed(record);
+            metrics.requests().completed(record);
+        };
+        responseBuffers = new ResponseBuffers(config.buffering());
+        acceptors = transport.newEventLoopGroup(1, "hostel-accept");
+        // One event loop per core, as nginx runs one worker per core: Netty's default of two per core adds threads
+        // and per-thread buffer caches (BENCHMARKS.md, "Gateway footprint": hello -c50 lost nothing).
+        workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "hostel-io");
+        server = new GatewayServer(transport, acceptors, workers,
+                new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
+                        responseBuffers), config.connectionLimits());
+        List<InetSocketAddress> wanted = new ArrayList<>();
+        for (ListenAddress listen : config.listen()) {
+            wanted.add(new InetSocketAddress(listen.host(), listen.port()));
+        }
+        addresses = server.start(wanted);
         SiteSet loaded = ConfigLoader.loadSites(config);
         for (ConfigError error : loaded.errors()) {
             LOG.warning(() -> error + " (site skipped)");
@@ -117,29 +144,15 @@ public final class Hostel {
         }
         metrics = new HostelMetrics(sites, supervisor.events(), budget, () -> server == null ? 0 : server.connections());
         accessLog = new AccessLog(config.logDir());
-        RequestObserver observer = record -> {
-            accessLog.completed(record);
-            metrics.requests().completed(record);
-        };
-        responseBuffers = new ResponseBuffers(config.buffering());
-        acceptors = transport.newEventLoopGroup(1, "hostel-accept");
-        // One event loop per core, as nginx runs one worker per core: Netty's default of two per core adds threads
-        // and per-thread buffer caches (BENCHMARKS.md, "Gateway footprint": hello -c50 lost nothing).
-        workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "hostel-io");
-        server = new GatewayServer(transport, acceptors, workers,
-                new GatewayChannelInitializer(sites.routes()::route, observer, Duration.ofSeconds(75), Duration.ofSeconds(30),
-                        responseBuffers), config.connectionLimits());
         frontDoorMetrics = new FrontDoorMetrics(responseBuffers::memoryBytes, responseBuffers::fileBytes,
                 server::refusedConnections);
         frontDoorMetrics.bindTo(metrics.registry());
-        List<InetSocketAddress> wanted = new ArrayList<>();
-        for (ListenAddress listen : config.listen()) {
-            wanted.add(new InetSocketAddress(listen.host(), listen.port()));
-        }
-        addresses = server.start(wanted);
-        LOG.info(() -> "listening on " + addresses + " with " + sites.all().size() + " sites (max_connections "
+        server.accept();
+        LOG.info(() -> "listening on " + String.join(", ", addresses.stream()
+                .map(GatewayServer::display).toList()) + " with " + sites.all().size() + " sites (max_connections "
                 + server.maxConnections() + ")");
         startAdmin(started);
+        serving = true;
     }
 
     /** The control socket, the live configuration of sites_dir and the metrics listener, after the listeners. */
@@ -212,8 +225,19 @@ public final class Hostel {
         return new Readiness(sites);
     }
 
-    /** Stops accepting, lets requests in flight finish for up to {@code grace}, stops every runner. */
+    /**
+     * Stops accepting, lets requests in flight finish for up to {@code grace}, stops every runner; logs each step,
+     * for the operator watching the console.
+     */
     public synchronized void stop(Duration grace) {
+        // A start that failed (a port in use) is cleaned up quietly: its error is the last word.
+        boolean wasServing = serving;
+        serving = false;
+        if (wasServing) {
+            int inFlight = sites.all().stream().mapToInt(g -> g.supervisor().inFlight()).sum();
+            LOG.info(() -> "stopping: draining " + inFlight + (inFlight == 1 ? " request" : " requests")
+                    + " in flight (up to " + grace.toSeconds() + " s) on " + server.connections() + " connections");
+        }
         // The admin side first: no change may start while the sites are being stopped.
         if (watcher != null) {
             watcher.close();
@@ -231,6 +255,10 @@ public final class Hostel {
             server.stop(grace);
         }
         if (supervisor != null) {
+            if (wasServing) {
+                int runners = sites.all().stream().mapToInt(g -> g.supervisor().runners().size()).sum();
+                LOG.info(() -> "stopping: " + runners + (runners == 1 ? " runner" : " runners"));
+            }
             try {
                 supervisor.stopAll(grace).get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS);
             } catch (Exception e) {
@@ -244,6 +272,8 @@ public final class Hostel {
         if (accessLog != null) {
             accessLog.close();
         }
-        LOG.info("stopped");
+        if (wasServing) {
+            LOG.info("stopped");
+        }
     }
 }

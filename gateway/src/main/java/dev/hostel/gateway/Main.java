@@ -17,9 +17,7 @@ public final class Main {
     public static void main(String[] args) {
         // One line per record, operator-readable, before any logger exists.
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
-        int status = new CommandLine(new Main()).execute(args);
-        if (status != 0 || !RunCommand.isRunning()) {
-            System.exit(status);
-        }
+        // `run` returns once Hostel has stopped; whatever threads are left must not keep the JVM alive.
+        System.exit(new CommandLine(new Main()).execute(args));
     }
 }

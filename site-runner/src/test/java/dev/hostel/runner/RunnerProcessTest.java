@@ -66,7 +66,7 @@ class RunnerProcessTest {
             assertFalse(error.text().contains("boom"), "no traceback in the body");
         }
         process.getOutputStream().close();
-        assertTrue(process.waitFor(15, TimeUnit.SECONDS), "the runner exits when its parent goes away");
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the runner exits when its parent goes away");
         assertEquals(0, process.exitValue());
         assertEquals(null, stdout.readLine(), "nothing on stdout but the READY line");
         assertFalse(Files.exists(socket), "socket file deleted");
@@ -81,15 +81,17 @@ class RunnerProcessTest {
         Path stderr = logs.resolve("term.log");
         Process process = start(socket, stderr, "hostel_test_app");
         assertEquals("HOSTEL-READY " + process.pid(), readLine(process));
+        Await.Hold hold = Await.Hold.in(logs);
         try (UdsClient client = UdsClient.connect(socket)) {
-            client.send("GET /sleep?ms=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            Thread.sleep(300);
+            client.send(hold.request());
+            hold.awaitStarted();
             process.destroy();
+            hold.release();
             Response response = client.readResponse(false);
-            assertEquals("slept", response.text(), "the request in flight finishes");
+            assertEquals("released", response.text(), "the request in flight finishes");
             assertEquals("close", response.header("Connection"));
         }
-        assertTrue(process.waitFor(15, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(143, process.exitValue(), "the JVM's status for SIGTERM");
         assertFalse(Files.exists(socket), "socket file deleted");
     }
@@ -99,7 +101,7 @@ class RunnerProcessTest {
         Path stderr = logs.resolve("broken.log");
         Process process = start(SharedRunner.newSocketPath("broken"), stderr, "broken_app:application",
                 "--python-path", "/opt/hostel-extra");
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
         assertEquals(78, process.exitValue(), "EX_CONFIG: the app could not be loaded");
         assertEquals("HOSTEL-FAILED ImportError: No module named hostel_no_such_module_anywhere", readLine(process),
                 "one line on stdout for the gateway, which shows it; the details go to the log");
@@ -116,7 +118,7 @@ class RunnerProcessTest {
     void badArgumentsExitWithStatus2() throws Exception {
         Path stderr = logs.resolve("usage.log");
         Process process = start(SharedRunner.newSocketPath("usage"), stderr, "hostel_test_app", "--threads", "zero");
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, process.exitValue());
         String log = Files.readString(stderr);
         assertTrue(log.contains("--threads: given twice") && log.contains("usage:"), log);

@@ -77,7 +77,7 @@ class SpareRunnerTest {
         }
 
         process.getOutputStream().close();
-        assertTrue(process.waitFor(15, TimeUnit.SECONDS), "EOF on stdin still means the gateway is gone");
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "EOF on stdin still means the gateway is gone");
         assertEquals(0, process.exitValue());
         assertEquals(null, stdout.readLine(), "nothing on stdout but the two lines");
         String log = Files.readString(stderr);
@@ -95,7 +95,7 @@ class SpareRunnerTest {
                 StandardCharsets.UTF_8));
         assertEquals("HOSTEL-SPARE " + process.pid(), stdout.readLine());
         process.getOutputStream().close();
-        assertTrue(process.waitFor(15, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue());
         assertTrue(Files.readString(sparesLog).contains("spare no longer needed"));
     }
@@ -105,7 +105,7 @@ class SpareRunnerTest {
         Path sparesLog = logs.resolve("_spares.log");
         Process process = startSpare(sparesLog);
         send(process, "LOAD {\"site\": \"x\"");
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, process.exitValue());
         assertTrue(Files.readString(sparesLog).contains("bad JSON"), Files.readString(sparesLog));
     }
@@ -115,7 +115,7 @@ class SpareRunnerTest {
         Path siteLog = logs.resolve("broken.log");
         Process process = startSpare(siteLog);
         send(process, load(SharedRunner.newSocketPath("broken"), "broken_app:application"));
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
         assertEquals(78, process.exitValue());
         String log = Files.readString(siteLog);
         assertTrue(log.contains("importing module 'broken_app' failed") && log.contains("Traceback"), log);

@@ -34,6 +34,15 @@ final class UdsClient implements AutoCloseable {
         return new UdsClient(channel);
     }
 
+    /** Whether something accepts connections on {@code socket}. */
+    static boolean accepts(Path socket) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** One request with an optional body (sent with Content-Length) and its response. */
     Response request(String method, String target, byte[] body, String... headers) throws IOException {
         StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\n");

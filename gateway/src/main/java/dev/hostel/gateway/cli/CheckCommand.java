@@ -47,12 +47,12 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(
             names = "--conf",
             paramLabel = "DIR",
-            defaultValue = "conf",
-            description = "The configuration directory (default: ${DEFAULT-VALUE}).")
+            description = "The configuration directory (default: $HOSTEL_CONF, else the installation's conf/).")
     private Path conf;
 
     @Override
     public Integer call() {
+        Path conf = new Locations().confDir(this.conf);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String dir = conf.toString().endsWith("/") ? conf.toString() : conf + "/";

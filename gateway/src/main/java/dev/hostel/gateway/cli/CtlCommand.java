@@ -2,9 +2,6 @@ package dev.hostel.gateway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hostel.gateway.config.ConfigException;
-import dev.hostel.gateway.config.ConfigLoader;
-import dev.hostel.gateway.config.HostelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,8 +29,9 @@ import java.util.List;
  *   <tr><td>3</td><td>cannot connect to the admin socket</td></tr>
  * </table>
  *
- * <p>The socket is {@code --socket}, else {@code admin_socket} of {@code --conf}'s {@code hostel.toml}, else
- * {@code run/hostel.sock}.
+ * <p>The socket is found as {@link Locations} says: {@code --socket}, else {@code $HOSTEL_ADMIN_SOCKET}, else
+ * {@code admin_socket} of the configuration directory's {@code hostel.toml} ({@code --conf}, {@code $HOSTEL_CONF},
+ * the installation's {@code conf/}), so that it works from any directory.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = "Control a running Hostel over its admin socket.",
@@ -47,15 +45,18 @@ public final class CtlCommand {
     @Spec
     private CommandSpec spec;
 
+    private Locations.Socket located;
+
     /** The status of the last answer, for {@code add} to tell an addition from a replacement. */
     private int lastStatus;
 
     @Option(names = "--socket", paramLabel = "PATH", scope = CommandLine.ScopeType.INHERIT,
-            description = "The admin socket (default: admin_socket of --conf's hostel.toml, else run/hostel.sock).")
+            description = "The admin socket (default: $HOSTEL_ADMIN_SOCKET, else admin_socket of --conf's hostel.toml).")
     private Path socket;
 
-    @Option(names = "--conf", paramLabel = "DIR", defaultValue = "conf", scope = CommandLine.ScopeType.INHERIT,
-            description = "The configuration directory whose hostel.toml names the socket (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--conf", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "The configuration directory whose hostel.toml names the socket "
+                    + "(default: $HOSTEL_CONF, else the installation's conf/).")
     private Path conf;
 
     @Option(names = "--json", scope = CommandLine.ScopeType.INHERIT,
@@ -233,7 +234,7 @@ public final class CtlCommand {
         }
         AdminClient.Response response;
         try {
-            response = new AdminClient(socketPath()).stream("POST", "/sites/" + name + "/releases",
+            response = new AdminClient(socketPath().path()).stream("POST", "/sites/" + name + "/releases",
                     "application/x-tar", release::writeTo);
         } catch (AdminClient.CannotConnectException e) {
             return cannotConnect();
@@ -285,7 +286,7 @@ public final class CtlCommand {
             throws IOException, InterruptedException {
         int screens = once ? 1 : iterations;
         TopView view = new TopView();
-        AdminClient client = new AdminClient(socketPath());
+        AdminClient client = new AdminClient(socketPath().path());
         for (int i = 0; screens <= 0 || i < screens; i++) {
             if (i > 0) {
                 Thread.sleep((long) (interval * 1000));
@@ -324,7 +325,7 @@ public final class CtlCommand {
     private int call(String method, String path, String contentType, String body, Success success) throws IOException {
         AdminClient.Response response;
         try {
-            response = new AdminClient(socketPath()).send(method, path, contentType, body);
+            response = new AdminClient(socketPath().path()).send(method, path, contentType, body);
         } catch (AdminClient.CannotConnectException e) {
             return cannotConnect();
         }
@@ -380,30 +381,20 @@ public final class CtlCommand {
     }
 
     private int cannotConnect() {
-        err().println("hostel ctl: cannot connect to " + display(socketPath()) + ": is Hostel running?");
+        Locations.Socket tried = socketPath();
+        err().println("hostel ctl: cannot connect to " + tried.path() + ": is Hostel running?"
+                + (socket != null ? "" : "\n  (" + tried.source() + "; --socket PATH, $" + Locations.SOCKET_ENV
+                        + " or --conf DIR for another)"));
         err().flush();
         return CANNOT_CONNECT;
     }
 
-    /** {@code --socket}, else {@code admin_socket} of {@code --conf}, else {@code run/hostel.sock}. */
-    Path socketPath() {
-        if (socket != null) {
-            return socket;
+    /** The socket to talk to and where that came from (computed once: it may read hostel.toml). */
+    private Locations.Socket socketPath() {
+        if (located == null) {
+            located = new Locations().adminSocket(socket, conf);
         }
-        if (Files.isDirectory(conf)) {
-            try {
-                return ConfigLoader.loadHostel(conf).adminSocket();
-            } catch (ConfigException e) {
-                // an unreadable hostel.toml is `hostel check`'s to report; fall back to the default
-            }
-        }
-        return Path.of(HostelConfig.DEFAULT_ADMIN_SOCKET);
-    }
-
-    private static String display(Path path) {
-        Path abs = path.toAbsolutePath().normalize();
-        Path cwd = Path.of("").toAbsolutePath();
-        return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs).toString() : path.toString();
+        return located;
     }
 
     private void printWithoutHeader(Table table) {

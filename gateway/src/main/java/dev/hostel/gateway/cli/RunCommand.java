@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +21,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code hostel run}: runs Hostel in the foreground, logging to stderr, until SIGTERM or SIGINT, on which it
- * drains its connections and runners and exits. SIGHUP re-reads {@code sites.d} and applies the difference.
+ * {@code hostel run}: runs Hostel in the foreground, logging to stderr. SIGTERM or SIGINT stops it cleanly, each
+ * step logged ({@code stopping: draining N requests ...}, {@code stopped}), and exits 0, as a stop that was asked
+ * for is not a failure; a second one while it drains exits at once. SIGHUP re-reads {@code sites.d} and applies
+ * the difference.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run Hostel in the foreground with the sites of --conf.")
@@ -30,10 +33,9 @@ public final class RunCommand implements Callable<Integer> {
     private static final Duration GRACE = Duration.ofSeconds(10);
     /** How long {@code READY=1} waits for the always-on sites (below systemd's default TimeoutStartSec of 90 s). */
     private static final Duration READY_WAIT = Duration.ofSeconds(80);
-    private static volatile boolean running;
 
-    @Option(names = "--conf", paramLabel = "DIR", defaultValue = "conf",
-            description = "The configuration directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--conf", paramLabel = "DIR",
+            description = "The configuration directory (default: $HOSTEL_CONF, else the installation's conf/).")
     private Path conf;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT",
@@ -41,19 +43,17 @@ public final class RunCommand implements Callable<Integer> {
     private List<String> listen;
 
     @Option(names = "--admin-socket", paramLabel = "PATH",
-            description = "The admin socket instead of `admin_socket` of hostel.toml.")
+            description = "The admin socket instead of `admin_socket` of hostel.toml (default: $HOSTEL_ADMIN_SOCKET).")
     private Path adminSocket;
-
-    /** Whether a {@code run} is serving, so that {@code main} does not exit under it. */
-    public static boolean isRunning() {
-        return running;
-    }
 
     @Override
     public Integer call() throws Exception {
+        Locations locations = new Locations();
         HostelConfig config;
         try {
-            config = overridden(ConfigLoader.loadHostel(conf, OwnMemoryLimit.readOr(HostelConfig.DEFAULT_BUDGET)));
+            // No budget in hostel.toml: the memory limit of the cgroup Hostel runs in (a pod's, a unit's), else 512M.
+            config = overridden(ConfigLoader.loadHostel(locations.confDir(conf),
+                    OwnMemoryLimit.readOr(HostelConfig.DEFAULT_BUDGET)), locations.runAdminSocket(adminSocket));
         } catch (ConfigException e) {
             e.errors().forEach(System.err::println);
             return 1;
@@ -62,25 +62,41 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         Hostel hostel = new Hostel(config, home());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Optional<SystemdNotify> systemd = SystemdNotify.fromEnvironment();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            systemd.ifPresent(s -> s.send("STOPPING=1"));
-            hostel.stop(GRACE);
-            stopped.countDown();
-        }, "shutdown"));
         try {
             hostel.start();
-        } catch (Exception e) {
+        } catch (BindException e) {
+            hostel.stop(Duration.ZERO);
+            System.err.println("hostel: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            hostel.stop(Duration.ZERO);
             System.err.println("hostel: cannot start: " + e.getMessage());
             return 1;
         }
-        running = true;
         markServed();
+        Optional<SystemdNotify> systemd = SystemdNotify.fromEnvironment();
+        systemd.ifPresent(s -> tellWhenReady(s, hostel.readiness()));
+        // Any other way out (System.exit elsewhere, a fatal error) still stops the runners.
+        Thread safetyNet = new Thread(() -> hostel.stop(GRACE), "shutdown");
+        Runtime.getRuntime().addShutdownHook(safetyNet);
+        CountDownLatch stopAsked = new CountDownLatch(1);
+        // Our own handlers rather than a shutdown hook: during the JVM's shutdown the log handlers are closed
+        // under us (no "stopped" would reach the console) and the exit status would be 128 + the signal.
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                if (stopAsked.getCount() == 0) {
+                    System.err.println("hostel: SIG" + name + " again: exiting without waiting for the drain");
+                    Runtime.getRuntime().halt(1);
+                }
+                stopAsked.countDown();
+            });
+        }
         // SIGHUP re-reads sites.d, like nginx -s reload; the handler only queues the work on the controller.
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> hostel.reloadSites("SIGHUP"));
-        systemd.ifPresent(s -> tellWhenReady(s, hostel.readiness()));
-        stopped.await();
+        stopAsked.await();
+        systemd.ifPresent(s -> s.send("STOPPING=1"));
+        hostel.stop(GRACE);
+        Runtime.getRuntime().removeShutdownHook(safetyNet);
         return 0;
     }
 
@@ -125,11 +141,10 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private HostelConfig overridden(HostelConfig c) {
+    private HostelConfig overridden(HostelConfig c, Path admin) {
         List<ListenAddress> listeners = listen == null ? c.listen() : listen.stream().map(ListenAddress::parse).toList();
-        Path admin = adminSocket == null ? c.adminSocket() : adminSocket.toAbsolutePath();
-        return new HostelConfig(c.confDir(), listeners, admin, c.budget(), c.prefix(), c.sitesDir(),
-                c.metricsListen(), c.logDir(), c.buffering(), c.connectionLimits());
+        return new HostelConfig(c.confDir(), listeners, admin == null ? c.adminSocket() : admin, c.budget(), c.prefix(),
+                c.sitesDir(), c.metricsListen(), c.logDir(), c.buffering(), c.connectionLimits());
     }
 
     /** The installation: {@code -Dhostel.home}, set by {@code scripts/hostel}, else the working directory. */

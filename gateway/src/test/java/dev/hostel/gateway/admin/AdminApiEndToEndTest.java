@@ -13,6 +13,7 @@ import dev.hostel.gateway.Hostel;
 import dev.hostel.gateway.cli.AdminClient;
 import dev.hostel.gateway.cli.CtlCommand;
 import dev.hostel.gateway.config.ConfigLoader;
+import dev.hostel.gateway.e2e.Await;
 import dev.hostel.gateway.e2e.TestHostel;
 import dev.hostel.gateway.metrics.PrometheusText;
 import picocli.CommandLine;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * costs a second or two of CPU.
  */
 class AdminApiEndToEndTest {
-    private static final Duration RUNNER_START = Duration.ofSeconds(40);
+    private static final Duration RUNNER_START = Await.RUNNER_START;
     private static TestHostel hostel;
     private static AdminClient admin;
     private static Path socket;
@@ -81,16 +82,13 @@ class AdminApiEndToEndTest {
 
     @Test
     void aSiteIsAddedReplacedReloadedAndRemoved() throws Exception {
-        long put = System.nanoTime();
         AdminClient.Response added = admin.send("PUT", "/sites/greet", "application/toml", greet("greet.test"));
-        long created = System.nanoTime();
         assertEquals(201, added.status(), added.body());
         assertEquals("greet", json(added).path("name").asText());
+        JsonNode runners = json(admin.get("/sites/greet")).path("runner_processes");
+        assertEquals("ready", runners.path(0).path("state").asText(), "the 201 came before the site served: " + runners);
         HttpResponse<String> first = get("greet.test", "/");
-        long served = System.nanoTime();
         assertEquals(200, first.statusCode(), first.body());
-        assertTrue(served - created < 2_000_000_000L, "not serving 2 s after the 201: " + (served - created) / 1e6 + " ms");
-        assertTrue(served - put < RUNNER_START.toNanos());
         Path file = sitesDir.resolve("greet.toml");
         assertEquals(greet("greet.test"), Files.readString(file), "the file is the body as sent");
 
@@ -209,7 +207,7 @@ class AdminApiEndToEndTest {
         assertEquals(200, get("dropped.test", "/").statusCode());
 
         Files.delete(sitesDir.resolve("dropped.toml"));
-        awaitSite(admin, "dropped", r -> r.status() == 404, Duration.ofSeconds(20));
+        awaitSite(admin, "dropped", r -> r.status() == 404, Duration.ofSeconds(60));
         assertEquals(404, get("dropped.test", "/").statusCode());
     }
 
@@ -242,12 +240,11 @@ class AdminApiEndToEndTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(200, get("hello.test", "/").statusCode());
         }
-        String text = "";
-        for (int i = 0; i < 50 && valueOr0(PrometheusText.value(text, series)) < before + 3; i++) {
-            // The count is made once the response is written, a moment after the client has it.
-            Thread.sleep(20);
-            text = admin.get("/metrics").body();
-        }
+        // The count is made once the response is written, a moment after the client has it.
+        String[] scraped = {""};
+        Await.until(() -> valueOr0(PrometheusText.value(scraped[0] = admin.get("/metrics").body(), series)) >= before + 3,
+                Duration.ofSeconds(60), () -> "the requests were not counted: " + scraped[0]);
+        String text = scraped[0];
         assertEquals(before + 3, PrometheusText.value(text, series), 0.0, text);
         assertEquals(java.util.List.of(), PrometheusText.problems(text));
         for (String name : new String[] {"hostel_request_duration_seconds_bucket", "hostel_runner_rss_bytes",

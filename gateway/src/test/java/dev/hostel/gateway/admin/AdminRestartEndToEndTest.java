@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.hostel.gateway.Hostel;
 import dev.hostel.gateway.cli.AdminClient;
 import dev.hostel.gateway.config.ConfigLoader;
+import dev.hostel.gateway.e2e.Await;
 import dev.hostel.gateway.e2e.TestHostel;
 
 import java.net.URI;
@@ -36,7 +37,7 @@ class AdminRestartEndToEndTest {
             second = new Hostel(ConfigLoader.loadHostel(first.hostel.config().confDir()), TestHostel.HOME);
             second.start();
             assertNotNull(second.sites().get("kept"), "the site did not survive the restart");
-            awaitSite(admin, "kept", running(), Duration.ofSeconds(40));
+            awaitSite(admin, "kept", running(), Await.RUNNER_START);
             HttpResponse<String> served = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.addresses().get(0).getPort() + "/"))
                             .header("Host", "kept.test").build(),

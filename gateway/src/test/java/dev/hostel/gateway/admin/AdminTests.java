@@ -58,7 +58,7 @@ final class AdminTests {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Host", host)
                 .header("Connection", "close")
-                .timeout(Duration.ofSeconds(60))
+                .timeout(Duration.ofSeconds(180)) // longer than the gateway waits for a runner
                 .build();
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
                 .send(request, HttpResponse.BodyHandlers.ofString());

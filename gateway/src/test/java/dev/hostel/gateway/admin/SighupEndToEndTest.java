@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.cli.AdminClient;
+import dev.hostel.gateway.e2e.Await;
 import dev.hostel.gateway.e2e.TestHostel;
 
 import java.io.File;
@@ -49,7 +50,7 @@ class SighupEndToEndTest {
                 .start();
         try {
             AdminClient admin = new AdminClient(socket);
-            awaitSite(admin, "hello", running(), Duration.ofSeconds(60));
+            awaitSite(admin, "hello", running(), Await.RUNNER_START);
             String listener = json(admin.get("/status")).path("listeners").get(0).asText();
 
             Files.writeString(real, Files.readString(real).replace("hosts = [\"hello.test\"]",
@@ -59,7 +60,7 @@ class SighupEndToEndTest {
 
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(hostel.pid())).inheritIO().start();
             assertEquals(0, kill.waitFor());
-            awaitSite(admin, "hello", r -> r.body().contains("hup.test") && running().test(r), Duration.ofSeconds(60));
+            awaitSite(admin, "hello", r -> r.body().contains("hup.test") && running().test(r), Await.RUNNER_START);
 
             HttpResponse<String> served = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://" + listener + "/")).header("Host", "hup.test").build(),

@@ -1,7 +1,5 @@
 package dev.hostel.gateway.e2e;
 
-import static dev.hostel.gateway.e2e.LifecycleEndToEndTest.await;
-import static dev.hostel.gateway.e2e.LifecycleEndToEndTest.awaitOk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,7 +46,7 @@ class FrontDoorEndToEndTest {
                         max_body = "100K"
                         static = { "/static/" = "static" }
                         """));
-        awaitOk(hostel, "big.test", "/");
+        Await.ok(hostel, "big.test", "/");
     }
 
     @AfterAll
@@ -173,7 +171,7 @@ class FrontDoorEndToEndTest {
                 slow.add(socket);
             }
             // More slow clients than workers, none reading: still every response leaves the runner.
-            await(() -> runner.inFlight().get() == 0 && buffers.fileBytes() > (SLOW_CLIENTS - 1L) * MEGABYTES << 20,
+            Await.until(() -> runner.inFlight().get() == 0 && buffers.fileBytes() > (SLOW_CLIENTS - 1L) * MEGABYTES << 20,
                     Duration.ofSeconds(60), "the runner still holds slow clients' responses: in flight "
                             + runner.inFlight().get() + ", held in files " + buffers.fileBytes());
             for (int i = 0; i < 10; i++) {
@@ -184,7 +182,7 @@ class FrontDoorEndToEndTest {
             assertTrue(metric("hostel_proxy_buffered_bytes{where=\"file\"}") > 0, "the metric shows it");
 
             // After request_timeout of reading nothing, the slow clients are let go; the runner is not blamed.
-            await(() -> buffers.fileBytes() == 0 && buffers.memoryBytes() == 0, Duration.ofSeconds(60),
+            Await.until(() -> buffers.fileBytes() == 0 && buffers.memoryBytes() == 0, Duration.ofSeconds(60),
                     "the slow clients were never let go");
             for (Socket socket : slow) {
                 assertTrue(drain(socket) < MEGABYTES << 20, "a slow client got its whole response");
@@ -242,7 +240,7 @@ class FrontDoorEndToEndTest {
             }
         }
         // The closed connections are counted out: the address may connect again.
-        await(() -> exchange("GET / HTTP/1.1\r\nHost: big.test\r\n\r\n").status() == 200, Duration.ofSeconds(60),
+        Await.until(() -> exchange("GET / HTTP/1.1\r\nHost: big.test\r\n\r\n").status() == 200, Duration.ofSeconds(60),
                 "still refused after its connections closed");
     }
 

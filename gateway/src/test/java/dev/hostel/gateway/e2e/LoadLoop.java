@@ -26,7 +26,8 @@ final class LoadLoop implements AutoCloseable {
         for (int i = 0; i < clients; i++) {
             Thread t = new Thread(() -> {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                HttpRequest request = hostel.request(host, path).timeout(Duration.ofSeconds(30)).build();
+                // Longer than the gateway's own wait for a runner (a site's start_timeout): the gateway answers first.
+                HttpRequest request = hostel.request(host, path).timeout(Duration.ofSeconds(180)).build();
                 while (running.get() && System.nanoTime() < deadline) {
                     try {
                         int status = client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();

@@ -49,8 +49,8 @@ class MemoryCeilingEndToEndTest {
             TestHostel.site(dir, "hog", "hog.test", "hog:application", TestHostel.TEST_SITES.resolve("hog"),
                     "memory = \"128M\"\nthreads = 2");
         });
-        awaitOk("healthy.test");
-        awaitOk("hog.test");
+        Await.ok(hostel, "healthy.test", "/");
+        Await.ok(hostel, "hog.test", "/");
     }
 
     @AfterAll
@@ -62,13 +62,13 @@ class MemoryCeilingEndToEndTest {
     @Test
     void aSiteOverItsCeilingIsRestartedWhileItsNeighbourAnswersEveryRequest() throws Exception {
         RunnerEvents events = hostel.hostel.supervisor().launcher().events();
-        try (LoadLoop load = new LoadLoop(hostel, "healthy.test", "/", 2, Duration.ofSeconds(100))) {
+        try (LoadLoop load = new LoadLoop(hostel, "healthy.test", "/", 2, Duration.ofMinutes(5))) {
             // Native memory: no JVM cap stops it, only the ceiling (cgroup, or the RSS watch).
             exhaust("/native?mb=16", events, 1);
-            awaitOk("hog.test");
+            Await.ok(hostel, "hog.test", "/");
             // Java heap: -Xmx stops it first, and that too counts as over the ceiling.
             exhaust("/heap?mb=8", events, 2);
-            awaitOk("hog.test");
+            Await.ok(hostel, "hog.test", "/");
             load.close();
             assertTrue(load.count(200) > 20, "too few requests to prove anything: " + load.count(200));
             assertEquals("", load.notOk(200), "the healthy site failed a request while its neighbour was killed");
@@ -82,7 +82,7 @@ class MemoryCeilingEndToEndTest {
 
     /** Sends {@code path} to the hog until it has been killed for memory {@code kills} times in all. */
     private static void exhaust(String path, RunnerEvents events, long kills) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        long deadline = System.nanoTime() + Await.RUNNER_START.toNanos();
         while (events.get("hog", "kill", "memory") < kills && System.nanoTime() < deadline) {
             try {
                 hostel.get("hog.test", path);
@@ -90,25 +90,10 @@ class MemoryCeilingEndToEndTest {
                 // the runner died under this request: what the test is waiting for
             }
         }
-        long waitForCount = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long waitForCount = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (events.get("hog", "kill", "memory") < kills && System.nanoTime() < waitForCount) {
             Thread.sleep(50);
         }
         assertEquals(kills, events.get("hog", "kill", "memory"), "the hog was not killed for memory via " + path);
-    }
-
-    private static void awaitOk(String host) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (hostel.get(host, "/").statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // starting
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(host + " did not answer 200 within 60 s");
     }
 }

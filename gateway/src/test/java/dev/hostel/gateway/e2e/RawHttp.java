@@ -34,6 +34,25 @@ final class RawHttp {
         }
     }
 
+    /**
+     * Sends {@code request} and returns the status of the first answer, read as far as the end of its head: a
+     * connection kept alive is not waited out, and a slow answer on a busy machine is waited for (60 s).
+     */
+    static int firstStatus(int port, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            int c;
+            while (head.indexOf("\r\n\r\n") < 0 && (c = in.read()) != -1) {
+                head.append((char) c);
+            }
+            return status(head.toString());
+        }
+    }
+
     /** The status code of the first response in {@code raw}. */
     static int status(String raw) {
         return Integer.parseInt(raw.substring(9, 12));

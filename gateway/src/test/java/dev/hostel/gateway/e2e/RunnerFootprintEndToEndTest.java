@@ -75,7 +75,7 @@ class RunnerFootprintEndToEndTest {
 
     /** The site's runner once it maps the class-data archive: the first may have started before it existed. */
     private static RunnerProcess runnerWithArchive(TestHostel hostel, SiteSupervisor site) throws Exception {
-        LifecycleEndToEndTest.awaitOk(hostel, "small.test", "/");
+        Await.ok(hostel, "small.test", "/");
         RunnerProcess first = site.runners().get(0);
         String command = ProcessHandle.of(first.pid()).flatMap(p -> p.info().arguments())
                 .map(args -> String.join(" ", args)).orElse("");
@@ -83,7 +83,7 @@ class RunnerFootprintEndToEndTest {
             return first;
         }
         site.recycleAll("test").get();
-        LifecycleEndToEndTest.awaitOk(hostel, "small.test", "/");
+        Await.ok(hostel, "small.test", "/");
         return site.runners().get(0);
     }
 

@@ -1,6 +1,5 @@
 package dev.hostel.gateway.e2e;
 
-import static dev.hostel.gateway.e2e.LifecycleEndToEndTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,7 +86,7 @@ class SiteStatesEndToEndTest {
     @Test
     void atStartNoMoreRunnersStartAtOnceThanThereAreCores() throws Exception {
         for (String name : ALWAYS_ON) {
-            LifecycleEndToEndTest.awaitOk(hostel, name + ".test", "/");
+            Await.ok(hostel, name + ".test", "/");
         }
         int cores = Runtime.getRuntime().availableProcessors();
         assertTrue(mostStartingAtOnce <= cores, mostStartingAtOnce + " runners started at once on " + cores + " cores");
@@ -96,7 +95,7 @@ class SiteStatesEndToEndTest {
 
     @Test
     void aChangeThatDidNotStartIsShownRetriedAtTheNextReloadAndClearedWhenTheFileAgrees() throws Exception {
-        LifecycleEndToEndTest.awaitOk(hostel, "steady.test", "/");
+        Await.ok(hostel, "steady.test", "/");
         long pid = onlyRunner("steady").pid();
         String good = Files.readString(files.resolve("steady.toml"));
         // A project that takes longer to import than its start_timeout allows.
@@ -130,7 +129,7 @@ class SiteStatesEndToEndTest {
 
     @Test
     void keysTheRunnersNeverSeeChangeWithoutARestart() throws Exception {
-        LifecycleEndToEndTest.awaitOk(hostel, "second.test", "/");
+        Await.ok(hostel, "second.test", "/");
         long pid = onlyRunner("second").pid();
         long startsBefore = starts("second");
         Path staticDir = Files.createDirectories(files.resolve("second-static"));
@@ -186,12 +185,12 @@ class SiteStatesEndToEndTest {
 
         // Nobody asks: once its back-off is over, it is still not retried.
         long starts = starts("broken");
-        await(() -> broken.retryIn().isZero(), Duration.ofSeconds(60), "the back-off never ended");
+        Await.until(() -> broken.retryIn().isZero(), Duration.ofSeconds(60), "the back-off never ended");
         assertEquals(SiteState.BROKEN, broken.state());
         assertEquals(starts, starts("broken"), "a broken site was retried with nobody asking");
 
         // A retry on demand launches a JVM of its own: the spare waiting for sites of this ceiling stays.
-        await(() -> hostel.hostel.supervisor().spares().readyPids().size() == 1, Duration.ofSeconds(120),
+        Await.until(() -> hostel.hostel.supervisor().spares().readyPids().size() == 1, Duration.ofSeconds(120),
                 "no spare runner became ready");
         long spare = hostel.hostel.supervisor().spares().readyPids().get(0);
         assertEquals(502, hostel.get("broken.test", "/").statusCode());
@@ -204,7 +203,7 @@ class SiteStatesEndToEndTest {
                     start_response("200 OK", [("Content-Type", "text/plain")])
                     return ["fixed\\n"]
                 """);
-        await(() -> broken.retryIn().isZero(), Duration.ofSeconds(60), "the back-off never ended");
+        Await.until(() -> broken.retryIn().isZero(), Duration.ofSeconds(60), "the back-off never ended");
         HttpResponse<String> fixed = hostel.get("broken.test", "/");
         assertEquals(200, fixed.statusCode(), fixed.body());
         assertEquals("fixed\n", fixed.body());

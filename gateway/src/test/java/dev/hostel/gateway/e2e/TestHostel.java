@@ -16,6 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -53,8 +55,20 @@ public final class TestHostel {
             shared = start("budget = \"2G\"", TestHostel::exampleAndTestSites);
             TestHostel stopping = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop));
+            // Every site started and ready before the first test: on a busy machine the runners together may take
+            // longer than a request waits for one, and these tests are not about start-up (those that are have a
+            // Hostel of their own). Sites with an idle_timeout (10m) are started too.
+            shared.startEverySite();
         }
         return shared;
+    }
+
+    /** Starts the sites at rest and waits until the runners of every site are ready. */
+    void startEverySite() throws Exception {
+        CompletableFuture<?>[] ready = hostel.sites().all().stream()
+                .map(g -> g.config().idleTimeout().isZero() ? g.ready() : g.supervisor().start())
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(ready).get(2 * Await.RUNNER_START.toSeconds(), TimeUnit.SECONDS);
     }
 
     public interface SiteWriter {
@@ -117,7 +131,7 @@ public final class TestHostel {
                 hosts = ["failing.test"]
                 app = "failing:application"
                 root = "%s"
-                request_timeout = "3s"
+                request_timeout = "15s"
                 """.formatted(TEST_SITES.resolve("failing")));
         if (Files.exists(BOTTLE)) {
             Files.writeString(sitesDir.resolve("bottle.toml"), """
@@ -158,7 +172,8 @@ public final class TestHostel {
      * the start timeout) before the client gives up.
      */
     HttpRequest.Builder request(String host, String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(150));
+        // Longer than the gateway's own wait for a runner (a site's start_timeout, 120 s): the gateway answers first.
+        return HttpRequest.newBuilder(base.resolve(path)).header("Host", host).timeout(Duration.ofSeconds(180));
     }
 
     public HttpResponse<String> get(String host, String path) throws IOException, InterruptedException {

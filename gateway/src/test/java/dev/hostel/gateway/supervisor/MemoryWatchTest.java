@@ -49,7 +49,7 @@ class MemoryWatchTest {
 
         rss.set(131 * MB);
         watch.checkAll();
-        assertTrue(p.waitFor(5, TimeUnit.SECONDS), "killed above the ceiling");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "killed above the ceiling");
         assertEquals(131 * MB, watch.killedAtRss(p.pid()));
         watch.close();
     }
