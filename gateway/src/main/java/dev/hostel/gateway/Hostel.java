@@ -19,6 +19,7 @@ import dev.hostel.gateway.server.GatewayServer;
 import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
 import dev.hostel.gateway.supervisor.OwnMemoryLimit;
+import dev.hostel.gateway.supervisor.ProcessMemory;
 import dev.hostel.gateway.supervisor.RunnerLauncher;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
@@ -45,11 +46,6 @@ public final class Hostel {
     private static final Logger LOG = Logger.getLogger(Hostel.class.getName());
     /** How long a request waits for a runner that is starting. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-    /**
-     * What the gateway's own process takes of the budget: measured at 100 MB RSS idle and 128 MB under load
-     * (BENCHMARKS.md, "Memory"), with its heap capped at 128 MB by {@code scripts/hostel}.
-     */
-    static final long GATEWAY_ALLOWANCE = 128L << 20;
     /** How long a replaced generation's requests in flight may take to finish. */
     static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
     /** Requests that may wait for a site's runners at once. */
@@ -91,7 +87,9 @@ public final class Hostel {
             throw new UncheckedIOException("cannot prepare the admin socket " + config.adminSocket(), e);
         }
         Path runDir = config.adminSocket().getParent().resolve("runners");
-        budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), GATEWAY_ALLOWANCE);
+        // The gateway is counted by what it measures (its PSS, re-read as it runs), unless gateway_memory fixes it.
+        budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), config.gatewayMemory(),
+                ProcessMemory.pssBytes(ProcessHandle.current().pid()));
         supervisor = new Supervisor(new RunnerLauncher(home, runDir, config.logDir()), budget, DRAIN_GRACE);
         sites = new LiveSites(supervisor, transport, START_TIMEOUT, DRAIN_GRACE, MAX_QUEUE);
         SiteSet loaded = ConfigLoader.loadSites(config);

@@ -5,6 +5,7 @@ import dev.hostel.gateway.routing.HostRouter;
 import dev.hostel.gateway.routing.Routes;
 import dev.hostel.gateway.server.Site;
 import dev.hostel.gateway.supervisor.MemoryBudget;
+import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
@@ -72,6 +73,19 @@ public final class LiveSites {
     }
 
     /**
+     * A runner's memory as the kernel charges it (its cgroup's working set, or its PSS without one), -1 when it is
+     * gone; reads {@code /sys/fs/cgroup} or {@code /proc}, so not on an event loop.
+     */
+    public long memoryOf(RunnerProcess runner) {
+        return runner.pid() > 0 ? supervisor.launcher().memoryOf(runner.pid()) : -1;
+    }
+
+    /** What {@link #memoryOf} measures here: {@code cgroup_working_set}, or {@code pss} without memory cgroups. */
+    public String memoryMeasure() {
+        return supervisor.launcher().memoryMeasure();
+    }
+
+    /**
      * Starts serving {@code config}: routed at once when the site is new (its first requests wait for the
      * runners), or, when it replaces a running site, once the new generation is ready.
      */
@@ -131,17 +145,23 @@ public final class LiveSites {
     }
 
     /**
-     * Why {@code config} cannot be served within the memory budget, or {@code null} when it can: its runners'
-     * ceilings must fit in the budget at all, and a site that is always running (no {@code idle_timeout}) must
-     * fit beside the other always-running sites, since those are never stopped to make room.
+     * Why {@code config} cannot be served within the memory budget, or {@code null} when it can: one runner's
+     * ceiling and the site's reservations must fit in what the budget leaves for runners at all, and a site that is
+     * always running (no {@code idle_timeout}) must fit, by its reservations, beside the other always-running sites,
+     * since those are never stopped to make room.
      */
     public String budgetProblem(SiteConfig config) {
         MemoryBudget budget = supervisor.budget();
-        long need = config.memory() * config.processes();
+        long need = config.memoryReserve() * config.processes();
+        String forRunners = mb(budget.forRunners()) + " for runners (" + mb(budget.total()) + " less "
+                + mb(budget.gateway()) + " for the gateway)";
+        if (!budget.couldEverFit(config.memory())) {
+            return "site " + config.name() + " has a ceiling of " + mb(config.memory()) + " but the budget leaves "
+                    + forRunners;
+        }
         if (!budget.couldEverFit(need)) {
-            return "site " + config.name() + " needs " + mb(need) + " (" + config.processes() + " x " + mb(config.memory())
-                    + ") but the budget leaves " + mb(budget.forRunners()) + " for runners (" + mb(budget.total())
-                    + " less " + mb(budget.gatewayAllowance()) + " for the gateway)";
+            return "site " + config.name() + " reserves " + mb(need) + " (" + config.processes() + " x "
+                    + mb(config.memoryReserve()) + ") but the budget leaves " + forRunners;
         }
         if (!config.idleTimeout().isZero()) {
             return null;
@@ -150,13 +170,13 @@ public final class LiveSites {
         for (Generation g : current.values()) {
             SiteConfig other = g.config();
             if (!other.name().equals(config.name()) && other.idleTimeout().isZero()) {
-                alwaysOn += other.memory() * other.processes();
+                alwaysOn += other.memoryReserve() * other.processes();
             }
         }
         if (alwaysOn + need > budget.forRunners()) {
-            return "site " + config.name() + " is always running (idle_timeout = \"0\") and needs " + mb(need)
-                    + ", but the always-running sites already hold " + mb(alwaysOn) + " of the " + mb(budget.forRunners())
-                    + " for runners; give it an idle_timeout, a smaller memory, or raise the budget";
+            return "site " + config.name() + " is always running (idle_timeout = \"0\") and reserves " + mb(need)
+                    + ", but the always-running sites already reserve " + mb(alwaysOn) + " of the " + forRunners
+                    + "; give it an idle_timeout, a smaller memory_reserve, or raise the budget";
         }
         return null;
     }

@@ -76,7 +76,7 @@ public final class RunCommand implements Callable<Integer> {
     private HostelConfig overridden(HostelConfig c) {
         List<ListenAddress> listeners = listen == null ? c.listen() : listen.stream().map(ListenAddress::parse).toList();
         Path admin = adminSocket == null ? c.adminSocket() : adminSocket.toAbsolutePath();
-        return new HostelConfig(c.confDir(), listeners, admin, c.budget(), c.prefix(), c.sitesDir(),
+        return new HostelConfig(c.confDir(), listeners, admin, c.budget(), c.gatewayMemory(), c.prefix(), c.sitesDir(),
                 c.metricsListen(), c.logDir());
     }
 

@@ -18,8 +18,12 @@ import java.util.stream.Stream;
  *   <li>{@link Mode#V1}: a writable v1 {@code memory} hierarchy (as on many VMs and older container hosts); each
  *       runner gets {@code memory.limit_in_bytes} (and the same {@code memory.memsw.limit_in_bytes});</li>
  *   <li>{@link Mode#NONE}: neither can be written (an unprivileged container, say); the ceilings are then kept by
- *       {@link MemoryWatch} alone, which reads RSS every second.</li>
+ *       {@link MemoryWatch} alone, which reads each runner's PSS every second.</li>
  * </ul>
+ *
+ * <p>Hostel's own cgroup is the parent of every runner's, and its limit is the budget less what the gateway is
+ * counted for ({@link #limitRunners}): should the runners together ever reach it, the kernel's OOM killer chooses
+ * among the runners only, never the gateway, and each runner's own ceiling still holds below it.
  *
  * <p>On v1 the Hostel cgroup sits at the root of the memory hierarchy ({@code /sys/fs/cgroup/memory/hostel-PID}): v1
  * nests limits too, but the root is the one place a daemon can count on being allowed to create children. On v2 it
@@ -35,7 +39,7 @@ public final class MemoryCgroups implements AutoCloseable {
         V2,
         /** cgroup v1 memory controller, {@code memory.limit_in_bytes}. */
         V1,
-        /** no writable memory cgroup: RSS is watched instead. */
+        /** no writable memory cgroup: each runner's PSS is watched instead. */
         NONE
     }
 
@@ -116,7 +120,7 @@ public final class MemoryCgroups implements AutoCloseable {
     }
 
     private static MemoryCgroups none(String why) {
-        return new MemoryCgroups(Mode.NONE, null, "none: " + why + "; watching RSS instead (recycle above "
+        return new MemoryCgroups(Mode.NONE, null, "none: " + why + "; watching each runner's PSS instead (recycle above "
                 + Math.round(MemoryWatch.SOFT_LIMIT * 100) + "% of the ceiling, kill above it)");
     }
 
@@ -165,7 +169,7 @@ public final class MemoryCgroups implements AutoCloseable {
 
     /**
      * Creates the cgroup of one runner with {@code limit} bytes as its ceiling; empty in mode {@link Mode#NONE},
-     * or if it cannot be created (then the RSS watch alone keeps the ceiling, and a warning says so).
+     * or if it cannot be created (then the memory watch alone keeps the ceiling, and a warning says so).
      */
     Optional<RunnerCgroup> create(String name, long limit) {
         if (mode == Mode.NONE) {
@@ -188,9 +192,28 @@ public final class MemoryCgroups implements AutoCloseable {
             return Optional.of(new RunnerCgroup(mode, dir));
         } catch (IOException | RuntimeException e) {
             LOG.warning(() -> "cannot create the memory cgroup " + dir + " (" + e + "); its ceiling is kept by"
-                    + " watching RSS only");
+                    + " watching its PSS only");
             removeTree(dir);
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Sets the limit of Hostel's own cgroup, the parent of every runner's: what all runners together may be
+     * charged. Returns whether the kernel took it: it refuses (v1) to set a limit below what the runners are
+     * charged now and cannot give back, and then the old limit stays.
+     */
+    boolean limitRunners(long bytes) {
+        if (mode == Mode.NONE) {
+            return false;
+        }
+        try {
+            Files.writeString(base.resolve(mode == Mode.V2 ? "memory.max" : "memory.limit_in_bytes"),
+                    Long.toString(bytes));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.fine(() -> "cannot limit the runners' cgroup " + base + " to " + MemoryBudget.mb(bytes) + ": " + e);
+            return false;
         }
     }
 

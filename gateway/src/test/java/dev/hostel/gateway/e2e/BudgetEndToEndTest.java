@@ -21,7 +21,7 @@ class BudgetEndToEndTest {
     @Test
     void aColdSiteEvictsTheLeastRecentlyUsedIdleCapableSiteAndAnOversizedSiteIsRefused() throws Exception {
         // 330 MB less the gateway's 128 MB leaves room for two runners of 96 MB, not three.
-        TestHostel hostel = TestHostel.start("budget = \"330M\"", dir -> {
+        TestHostel hostel = TestHostel.start("budget = \"330M\"\ngateway_memory = \"128M\"", dir -> {
             for (String name : new String[] {"alpha", "beta", "gamma"}) {
                 TestHostel.hello(dir, name, "memory = \"96M\"\nidle_timeout = \"10m\"");
             }
@@ -51,7 +51,7 @@ class BudgetEndToEndTest {
     @Test
     void aColdSiteThatCannotMakeRoomGets503WithRetryAfter() throws Exception {
         // 230 MB less the gateway's 128 MB: the always-running site takes nearly all there is.
-        TestHostel hostel = TestHostel.start("budget = \"230M\"", dir -> {
+        TestHostel hostel = TestHostel.start("budget = \"230M\"\ngateway_memory = \"128M\"", dir -> {
             TestHostel.hello(dir, "resident", "memory = \"96M\"");
             TestHostel.hello(dir, "visitor", "memory = \"96M\"\nidle_timeout = \"10m\"");
         });
