@@ -65,4 +65,29 @@ class BudgetEndToEndTest {
             hostel.stop();
         }
     }
+
+    @Test
+    void whenTheInstanceRunsShortTheLeastRecentlyUsedIdleSiteIsStoppedBeforeTheKernelActs() throws Exception {
+        // Reservations far below ceilings admit both sites; what they measure (a hello runner: 41-49 MB working
+        // set) plus the gateway's fixed 230 MB passes 95% of the 320 MB budget (304 MB) with two, not with one.
+        TestHostel hostel = TestHostel.start("budget = \"320M\"\ngateway_memory = \"230M\"", dir -> {
+            for (String name : new String[] {"early", "late"}) {
+                TestHostel.hello(dir, name, "memory = \"64M\"\nmemory_reserve = \"16M\"\nidle_timeout = \"10m\"");
+            }
+        });
+        try {
+            LifecycleEndToEndTest.awaitOk(hostel, "early.test", "/");
+            LifecycleEndToEndTest.awaitOk(hostel, "late.test", "/");
+            SiteSupervisor early = hostel.hostel.sites().get("early").supervisor();
+            LifecycleEndToEndTest.await(() -> early.state() == SiteSupervisor.SiteState.IDLE
+                    && early.runners().isEmpty(), Duration.ofSeconds(60), "early, idle and least recently used, stops");
+            assertEquals(1, hostel.hostel.supervisor().events().get("early", "evict", "memory"));
+            assertEquals(SiteSupervisor.SiteState.RUNNING, hostel.hostel.sites().get("late").supervisor().state());
+            assertEquals("Hello, world!", hostel.get("late.test", "/").body(), "the site in use is untouched");
+            assertTrue(hostel.hostel.budget().inUse() < 0.95 * hostel.hostel.budget().total(),
+                    "back under the pressure line: " + hostel.hostel.budget().inUse());
+        } finally {
+            hostel.stop();
+        }
+    }
 }
