@@ -7,7 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One screen of {@code hostel ctl top}, like uwsgitop: per site its state, runners, working set (memory as the kernel charges it) against its reservation and ceiling,
+ * One screen of {@code hostel ctl top}, like uwsgitop: per site its state, runners, working set (memory as the
+ * kernel charges it) against its reservation and ceiling,
  * requests per second (from the difference with the previous screen), the p99 request time and the 5xx errors.
  */
 final class TopView {

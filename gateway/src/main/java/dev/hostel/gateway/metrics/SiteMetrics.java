@@ -22,9 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The state of every site and runner, read when the registry is scraped ({@link #refresh}): runners by state,
  * requests in flight and queued, the memory ceiling and reservation, each runner's working set (as the kernel
- * charges it: its cgroup's usage less inactive file pages, or its PSS without a cgroup) and cold-start time, and the runner events
- * the supervisor counts (starts, restarts, recycles, stops, evictions, each by reason). Sites come and go, so the
- * per-site gauges are {@link MultiGauge}s whose rows are replaced on each refresh; a removed site's rows go with
+ * charges it: its cgroup's usage less inactive file pages, or its PSS without a cgroup) and cold-start time, and
+ * the runner events the supervisor counts (starts, restarts, recycles, stops, evictions, each by reason). Sites
+ * come and go, so the per-site gauges are {@link MultiGauge}s whose rows are replaced on each refresh; a removed site's rows go with
  * it.
  */
 public final class SiteMetrics implements MeterBinder {

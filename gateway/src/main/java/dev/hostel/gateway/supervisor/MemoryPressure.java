@@ -92,7 +92,8 @@ final class MemoryPressure {
         }
         steered.keySet().retainAll(seen);
         for (SpareProcess spare : spares.spares()) {
-            long bytes = spare.cgroup().map(RunnerCgroup::workingSetBytes).orElseGet(() -> ProcessMemory.pssBytes(spare.pid()));
+            long bytes = spare.cgroup().map(RunnerCgroup::workingSetBytes)
+                    .orElseGet(() -> ProcessMemory.pssBytes(spare.pid()));
             inUse += Math.max(0, bytes);
         }
         budget.runnersMeasured(inUse, beyond);

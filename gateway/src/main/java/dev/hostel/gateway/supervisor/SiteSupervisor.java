@@ -24,8 +24,8 @@ import java.util.logging.Logger;
  * after that long without one. In a running site, a slot whose runner dies is restarted with back-off; a
  * runner is <em>recycled</em> (a replacement started, and the old one drained once the replacement is ready)
  * after {@code max_requests}, when stuck past {@code request_timeout}, on reload, and when over its memory.
- * Every runner reserves its site's {@code memory_reserve} in the {@link MemoryBudget} before it starts and releases it after it
- * exits; where the budget has no room for old and new at once, the old one is drained first and requests queue
+ * Every runner reserves its site's {@code memory_reserve} in the {@link MemoryBudget} before it starts and
+ * releases it after it exits; where the budget has no room for old and new at once, the old one is drained first and requests queue
  * for the short swap.
  */
 public final class SiteSupervisor implements RunnerDemand {

@@ -22,10 +22,10 @@ import java.util.logging.Logger;
  * generation of a site run side by side), the memory budget they share, and the clock that stops idle sites.
  *
  * <p>Admission: a runner starts only once its site's {@code memory_reserve} is reserved in the budget, or with a
- * spare runner of its ceiling ({@link SparePool}), whose reservation becomes the runner's. {@link MemoryPressure}
- * watches what the instance measures and makes room before the kernel has to. When the budget is full, a spare is given
- * up first, then the least recently used site that may scale to zero is stopped (drained first) to make room;
- * when none can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503.
+ * spare runner of its ceiling ({@link SparePool}), whose reservation becomes the runner's. When the budget is
+ * full, a spare is given up first, then the least recently used site that may scale to zero is stopped (drained first) to make room;
+ * when none can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503. Separately, {@link MemoryPressure} watches what the
+ * instance measures and makes room before the kernel has to.
  */
 public final class Supervisor {
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
