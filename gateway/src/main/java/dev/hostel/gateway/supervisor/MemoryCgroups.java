@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +46,10 @@ public final class MemoryCgroups implements AutoCloseable {
         NONE
     }
 
+    /** The names of Hostels' cgroups: {@code hostel-PID}, and {@code hostel-PID-N} for more Hostels in a process. */
+    private static final Pattern OWN = Pattern.compile("hostel-(\\d+)(-\\d+)?");
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
     private final Mode mode;
     private final Path base;
     private final String description;
@@ -61,7 +68,11 @@ public final class MemoryCgroups implements AutoCloseable {
         } catch (IOException e) {
             self = "";
         }
-        MemoryCgroups cgroups = detect(Path.of("/sys/fs/cgroup"), self, ProcessHandle.current().pid());
+        // One cgroup per Hostel, even with several in one process (the end-to-end tests): each limits its runners'
+        // cgroup to its own budget, which must not constrain another's runners.
+        int instance = INSTANCES.getAndIncrement();
+        String name = "hostel-" + ProcessHandle.current().pid() + (instance == 0 ? "" : "-" + instance);
+        MemoryCgroups cgroups = detect(Path.of("/sys/fs/cgroup"), self, name);
         LOG.info(() -> "memory ceilings: " + cgroups.description);
         return cgroups;
     }
@@ -73,7 +84,10 @@ public final class MemoryCgroups implements AutoCloseable {
      * @param pid            this process, which names Hostel's cgroup
      */
     static MemoryCgroups detect(Path root, String procSelfCgroup, long pid) {
-        String name = "hostel-" + pid;
+        return detect(root, procSelfCgroup, "hostel-" + pid);
+    }
+
+    private static MemoryCgroups detect(Path root, String procSelfCgroup, String name) {
         if (Files.exists(root.resolve("cgroup.controllers"))) {
             return v2(root, ownPath(procSelfCgroup, "").orElse("/"), name);
         }
@@ -144,13 +158,18 @@ public final class MemoryCgroups implements AutoCloseable {
     private static void sweep(Path parent) {
         try (Stream<Path> dirs = Files.list(parent)) {
             dirs.filter(Files::isDirectory)
-                    .filter(d -> d.getFileName().toString().matches("hostel-\\d+"))
-                    .filter(d -> ProcessHandle.of(Long.parseLong(d.getFileName().toString().substring(7)))
-                            .isEmpty())
+                    .filter(d -> OWN.matcher(d.getFileName().toString()).matches())
+                    .filter(d -> ProcessHandle.of(pidOf(d.getFileName().toString())).isEmpty())
                     .forEach(MemoryCgroups::removeTree);
         } catch (IOException | RuntimeException e) {
             LOG.fine(() -> "cannot sweep old cgroups in " + parent + ": " + e);
         }
+    }
+
+    /** The pid in a cgroup name {@code hostel-PID} or {@code hostel-PID-N}. */
+    private static long pidOf(String name) {
+        Matcher m = OWN.matcher(name);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     public Mode mode() {
