@@ -13,7 +13,7 @@ start_hostel() {
 listen = ["127.0.0.1:$port"]
 admin_socket = "$WORK/run/hostel.sock"
 log_dir = "$WORK/logs"
-budget = "2G"
+budget = "${BENCH_HOSTEL_BUDGET:-2G}"
 prefix = "$REPO"
 TOML
     local spec name app root extra

@@ -22,6 +22,7 @@ import dev.hostel.gateway.server.GatewayServer;
 import dev.hostel.gateway.server.RequestObserver;
 import dev.hostel.gateway.supervisor.MemoryBudget;
 import dev.hostel.gateway.supervisor.OwnMemoryLimit;
+import dev.hostel.gateway.supervisor.ProcessMemory;
 import dev.hostel.gateway.supervisor.RunnerLauncher;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 import dev.hostel.gateway.supervisor.Supervisor;
@@ -50,11 +51,6 @@ import java.util.logging.Logger;
  */
 public final class Hostel {
     private static final Logger LOG = Logger.getLogger(Hostel.class.getName());
-    /**
-     * What the gateway's own process takes of the budget: measured at 100 MB RSS idle and 128 MB under load
-     * (BENCHMARKS.md, "Memory"), with its heap capped at 128 MB by {@code scripts/hostel}.
-     */
-    public static final long GATEWAY_ALLOWANCE = 128L << 20;
     /** How long a replaced generation's requests in flight may take to finish. */
     static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
     /** Requests that may wait for a site's runners at once. */
@@ -104,7 +100,9 @@ public final class Hostel {
             throw new UncheckedIOException("cannot prepare the admin socket " + config.adminSocket(), e);
         }
         Path runDir = config.adminSocket().getParent().resolve("runners");
-        budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), GATEWAY_ALLOWANCE);
+        // The gateway is counted by what it measures (its PSS, re-read as it runs), unless gateway_memory fixes it.
+        budget = new MemoryBudget(MemoryBudget.effective(config.budget(), OwnMemoryLimit.read()), config.gatewayMemory(),
+                ProcessMemory.pssBytes(ProcessHandle.current().pid()));
         supervisor = new Supervisor(new RunnerLauncher(home, runDir, config.logDir()), budget, DRAIN_GRACE);
         sites = new LiveSites(supervisor, transport, DRAIN_GRACE, MAX_QUEUE);
         // The listeners are bound before any site starts, so that a port in use is reported before a runner is

@@ -5,6 +5,7 @@ import dev.hostel.gateway.routing.HostRouter;
 import dev.hostel.gateway.routing.Routes;
 import dev.hostel.gateway.server.Site;
 import dev.hostel.gateway.supervisor.MemoryBudget;
+import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 import dev.hostel.gateway.supervisor.Supervisor;
 import dev.hostel.gateway.transport.Transport;
@@ -114,6 +115,19 @@ public final class LiveSites {
     }
 
     /**
+     * A runner's memory as the kernel charges it (its cgroup's working set, or its PSS without one), -1 when it is
+     * gone; reads {@code /sys/fs/cgroup} or {@code /proc}, so not on an event loop.
+     */
+    public long memoryOf(RunnerProcess runner) {
+        return runner.pid() > 0 ? supervisor.launcher().memoryOf(runner.pid()) : -1;
+    }
+
+    /** What {@link #memoryOf} measures here: {@code cgroup_working_set}, or {@code pss} without memory cgroups. */
+    public String memoryMeasure() {
+        return supervisor.launcher().memoryMeasure();
+    }
+
+    /**
      * Starts serving {@code config}: routed at once when the site is new (its first requests wait for the
      * runners), or, when it replaces a running site, once the new generation is ready.
      */
@@ -207,9 +221,10 @@ public final class LiveSites {
     }
 
     /**
-     * Why {@code config} cannot be served within the memory budget, or {@code null} when it can: its runners'
-     * ceilings must fit in the budget at all, and a site that is always running (no {@code idle_timeout}) must
-     * fit beside the other always-running sites, since those are never stopped to make room.
+     * Why {@code config} cannot be served within the memory budget, or {@code null} when it can: one runner's
+     * ceiling and the site's reservations must fit in what the budget leaves for runners at all, and a site that is
+     * always running (no {@code idle_timeout}) must fit, by its reservations, beside the other always-running sites,
+     * since those are never stopped to make room.
      */
     public String budgetProblem(SiteConfig config) {
         MemoryBudget budget = supervisor.budget();
@@ -217,7 +232,7 @@ public final class LiveSites {
         if (never != null) {
             return "site " + config.name() + " " + never;
         }
-        long need = config.memory() * config.processes();
+        long need = config.memoryReserve() * config.processes();
         if (!config.idleTimeout().isZero()) {
             return null;
         }
@@ -226,13 +241,13 @@ public final class LiveSites {
             SiteConfig other = g.config();
             if (!other.name().equals(config.name()) && other.idleTimeout().isZero()
                     && g.supervisor().state() != SiteSupervisor.SiteState.REFUSED) {
-                alwaysOn += other.memory() * other.processes();
+                alwaysOn += other.memoryReserve() * other.processes();
             }
         }
         if (alwaysOn + need > budget.forRunners()) {
-            return "site " + config.name() + " is always running (idle_timeout = \"0\") and needs " + mb(need)
-                    + ", but the always-running sites already hold " + mb(alwaysOn) + " of the " + mb(budget.forRunners())
-                    + " for runners; give it an idle_timeout, a smaller memory, or raise the budget";
+            return "site " + config.name() + " is always running (idle_timeout = \"0\") and reserves " + mb(need)
+                    + ", but the always-running sites already reserve " + mb(alwaysOn) + " of the " + forRunners(budget)
+                    + "; give it an idle_timeout, a smaller memory_reserve, or raise the budget";
         }
         return null;
     }
@@ -242,13 +257,21 @@ public final class LiveSites {
      * budget: needs ...}), or {@code null}; {@code hostel check} says the same offline.
      */
     public static String neverFits(SiteConfig config, MemoryBudget budget) {
-        long need = config.memory() * config.processes();
-        if (budget.couldEverFit(need)) {
-            return null;
+        if (!budget.couldEverFit(config.memory())) {
+            return "does not fit the budget: its ceiling is " + mb(config.memory()) + ", the budget holds "
+                    + forRunners(budget);
         }
-        return "does not fit the budget: needs " + mb(need) + " (" + config.processes() + " x " + mb(config.memory())
-                + "), the budget holds " + mb(budget.forRunners()) + " for runners (" + mb(budget.total()) + " less "
-                + mb(budget.gatewayAllowance()) + " for the gateway)";
+        long need = config.memoryReserve() * config.processes();
+        if (!budget.couldEverFit(need)) {
+            return "does not fit the budget: needs " + mb(need) + " (" + config.processes() + " x "
+                    + mb(config.memoryReserve()) + " reserved), the budget holds " + forRunners(budget);
+        }
+        return null;
+    }
+
+    private static String forRunners(MemoryBudget budget) {
+        return mb(budget.forRunners()) + " for runners (" + mb(budget.total()) + " less " + mb(budget.gateway())
+                + " for the gateway)";
     }
 
     private static String mb(long bytes) {

@@ -8,7 +8,6 @@ import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.config.Units;
 import dev.hostel.gateway.metrics.SiteTraffic;
 import dev.hostel.gateway.supervisor.MemoryBudget;
-import dev.hostel.gateway.supervisor.ProcessMemory;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.RunnerState;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
@@ -22,7 +21,10 @@ import java.util.List;
 /**
  * The JSON bodies of {@code GET /status}, {@code GET /sites} and {@code GET /sites/NAME}. Sizes are in bytes and
  * times in seconds, with the unit in the key ({@code memory_bytes}, {@code p99_seconds}) so that scripts need no
- * parsing. Reading a runner's RSS reads {@code /proc}: build these off the event loop.
+ * parsing. A runner's memory is its working set as the kernel charges it ({@code memory_working_set_bytes}: its
+ * cgroup's usage less inactive file pages, or its PSS without a cgroup, as {@code memory_measure} in
+ * {@code GET /status} says); reading it reads {@code /sys/fs/cgroup} or {@code /proc}: build these off the event
+ * loop.
  */
 final class SiteViews {
     private final AdminContext context;
@@ -47,7 +49,13 @@ final class SiteViews {
                 .put("total_bytes", budget.total())
                 .put("used_bytes", budget.used())
                 .put("free_bytes", budget.free())
-                .put("for_runners_bytes", budget.forRunners());
+                .put("for_runners_bytes", budget.forRunners())
+                .put("gateway_bytes", budget.gateway())
+                .put("gateway_counted", budget.gatewayMeasured() ? "pss" : "gateway_memory")
+                .put("reserved_bytes", budget.reserved())
+                .put("beyond_reservations_bytes", budget.beyondReservations())
+                .put("in_use_bytes", budget.inUse())
+                .put("memory_measure", context.sites().memoryMeasure());
         List<Generation> all = generations();
         node.put("sites", all.size());
         node.put("runners", all.stream().mapToLong(g -> alive(g).size()).sum());
@@ -76,7 +84,9 @@ final class SiteViews {
                 .put("runners", runners.size())
                 .put("processes", c.processes())
                 .put("memory_bytes", c.memory())
-                .put("rss_bytes", runners.stream().mapToLong(r -> Math.max(0, ProcessMemory.rssBytes(r.pid()))).sum())
+                .put("memory_reserve_bytes", c.memoryReserve())
+                .put("memory_working_set_bytes",
+                        runners.stream().mapToLong(r -> Math.max(0, context.sites().memoryOf(r))).sum())
                 .put("requests", traffic.requests())
                 .put("errors", traffic.errors())
                 .put("p99_seconds", traffic.p99Seconds())
@@ -112,7 +122,7 @@ final class SiteViews {
                     .put("generation", r.generation())
                     .put("in_flight", r.inFlight().get())
                     .put("requests", r.requests().get())
-                    .put("rss_bytes", ProcessMemory.rssBytes(r.pid()))
+                    .put("memory_working_set_bytes", context.sites().memoryOf(r))
                     .put("startup_seconds", startup == null ? null : startup.toMillis() / 1000.0)
                     .put("uptime_seconds", r.uptime().toMillis() / 1000.0);
         }

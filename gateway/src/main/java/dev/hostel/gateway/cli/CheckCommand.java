@@ -82,8 +82,9 @@ public final class CheckCommand implements Callable<Integer> {
         SiteSet sites = ConfigLoader.loadSites(hostel);
         List<ConfigError> errors = new ArrayList<>(sites.errors());
         // The same words as Hostel's when it refuses such a site, against the budget of hostel.toml (a
-        // smaller memory limit of Hostel's own cgroup can only make it worse).
-        MemoryBudget budget = new MemoryBudget(hostel.budget(), Hostel.GATEWAY_ALLOWANCE);
+        // smaller memory limit of Hostel's own cgroup can only make it worse). Offline the gateway cannot be
+        // measured: it counts as gateway_memory when that is set, else as the least a gateway is counted for.
+        MemoryBudget budget = new MemoryBudget(hostel.budget(), hostel.gatewayMemory(), MemoryBudget.GATEWAY_FLOOR);
         int fitting = 0;
         for (SiteConfig site : sites.sites()) {
             String problem = LiveSites.neverFits(site, budget);

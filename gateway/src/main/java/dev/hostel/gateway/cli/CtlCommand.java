@@ -76,7 +76,12 @@ public final class CtlCommand {
             t.row("admin socket", s.path("admin_socket").asText());
             t.row("metrics", s.path("metrics_listen").isNull() ? "admin socket only" : s.path("metrics_listen").asText());
             t.row("budget", size(budget.path("used_bytes").asLong()) + " of " + size(budget.path("total_bytes").asLong())
-                    + " used, " + size(budget.path("free_bytes").asLong()) + " free");
+                    + " reserved, " + size(budget.path("free_bytes").asLong()) + " free; "
+                    + size(budget.path("in_use_bytes").asLong()) + " in use");
+            t.row("gateway", size(budget.path("gateway_bytes").asLong()) + " ("
+                    + (budget.path("gateway_counted").asText().equals("pss") ? "its PSS" : "gateway_memory") + ")");
+            t.row("memory measure", budget.path("memory_measure").asText().equals("pss")
+                    ? "PSS (no memory cgroups)" : "cgroup working set (usage less inactive file pages)");
             int runners = s.path("runners").asInt();
             t.row("sites", s.path("sites").asInt() + " (" + runners + (runners == 1 ? " runner)" : " runners)"));
             t.row("connections", s.path("connections").asInt());
@@ -89,11 +94,13 @@ public final class CtlCommand {
     @Command(name = "sites", description = "Every site: state, runners, memory, requests.")
     int sites() throws IOException {
         return call("GET", "/sites", null, null, body -> {
-            Table t = new Table("NAME", "STATE", ">RUNNERS", ">RSS", ">CEILING", ">REQUESTS", ">5XX", "HOSTS");
+            Table t = new Table("NAME", "STATE", ">RUNNERS", ">WORKING SET", ">RESERVE", ">CEILING", ">REQUESTS", ">5XX",
+                    "HOSTS");
             for (JsonNode site : JSON.readTree(body)) {
                 t.row(site.path("name").asText(), site.path("state").asText(),
                         site.path("runners").asInt() + "/" + site.path("processes").asInt(),
-                        size(site.path("rss_bytes").asLong()),
+                        size(site.path("memory_working_set_bytes").asLong()),
+                        size(site.path("memory_reserve_bytes").asLong() * site.path("processes").asInt()),
                         size(site.path("memory_bytes").asLong() * site.path("processes").asInt()),
                         site.path("requests").asLong(), site.path("errors").asLong(), join(site.path("hosts")));
             }
@@ -141,17 +148,18 @@ public final class CtlCommand {
             for (String note : notes(s)) {
                 t.row("note", note);
             }
-            t.row("memory", size(s.path("rss_bytes").asLong()) + " RSS, ceiling " + size(s.path("memory_bytes").asLong())
-                    + " per runner");
+            t.row("memory", size(s.path("memory_working_set_bytes").asLong()) + " working set; per runner "
+                    + size(s.path("memory_reserve_bytes").asLong()) + " reserved, ceiling "
+                    + size(s.path("memory_bytes").asLong()));
             t.row("requests", s.path("requests").asLong() + " (" + s.path("errors").asLong() + " 5xx), p99 "
                     + millis(s.path("p99_seconds").asDouble()) + ", " + s.path("in_flight").asInt() + " in flight, "
                     + s.path("queued").asInt() + " queued");
             printWithoutHeader(t);
             out.println();
-            Table runners = new Table(">#", ">PID", "STATE", ">RSS", ">IN FLIGHT", ">REQUESTS", ">STARTED IN", ">UP");
+            Table runners = new Table(">#", ">PID", "STATE", ">WORKING SET", ">IN FLIGHT", ">REQUESTS", ">STARTED IN", ">UP");
             for (JsonNode r : s.path("runner_processes")) {
                 runners.row(r.path("index").asInt(), r.path("pid").asLong(), r.path("state").asText(),
-                        size(r.path("rss_bytes").asLong()), r.path("in_flight").asInt(), r.path("requests").asLong(),
+                        size(r.path("memory_working_set_bytes").asLong()), r.path("in_flight").asInt(), r.path("requests").asLong(),
                         r.path("startup_seconds").isNull() ? "-" : String.format("%.2f s", r.path("startup_seconds").asDouble()),
                         duration(r.path("uptime_seconds").asDouble()));
             }

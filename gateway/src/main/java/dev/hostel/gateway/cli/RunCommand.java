@@ -143,8 +143,9 @@ public final class RunCommand implements Callable<Integer> {
 
     private HostelConfig overridden(HostelConfig c, Path admin) {
         List<ListenAddress> listeners = listen == null ? c.listen() : listen.stream().map(ListenAddress::parse).toList();
-        return new HostelConfig(c.confDir(), listeners, admin == null ? c.adminSocket() : admin, c.budget(), c.prefix(),
-                c.sitesDir(), c.metricsListen(), c.logDir(), c.buffering(), c.connectionLimits());
+        return new HostelConfig(c.confDir(), listeners, admin == null ? c.adminSocket() : admin, c.budget(),
+                c.gatewayMemory(), c.prefix(), c.sitesDir(), c.metricsListen(), c.logDir(), c.buffering(),
+                c.connectionLimits());
     }
 
     /** The installation: {@code -Dhostel.home}, set by {@code scripts/hostel}, else the working directory. */

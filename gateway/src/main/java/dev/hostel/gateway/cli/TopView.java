@@ -7,7 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One screen of {@code hostel ctl top}, like uwsgitop: per site its state, runners, RSS against its ceiling,
+ * One screen of {@code hostel ctl top}, like uwsgitop: per site its state, runners, working set (memory as the
+ * kernel charges it) against its reservation and ceiling,
  * requests per second (from the difference with the previous screen), the p99 request time and the 5xx errors.
  */
 final class TopView {
@@ -18,13 +19,15 @@ final class TopView {
     void render(JsonNode status, JsonNode sites, long nanos, PrintWriter out) {
         double seconds = previousNanos == 0 ? 0 : (nanos - previousNanos) / 1e9;
         JsonNode budget = status.path("budget");
-        out.printf("hostel %s  pid %d  up %s  budget %s / %s  connections %d%n",
+        out.printf("hostel %s  pid %d  up %s  budget %s reserved, %s in use / %s  gateway %s  connections %d%n",
                 status.path("version").asText(), status.path("pid").asLong(),
                 CtlCommand.duration(status.path("uptime_seconds").asDouble()),
-                CtlCommand.size(budget.path("used_bytes").asLong()), CtlCommand.size(budget.path("total_bytes").asLong()),
+                CtlCommand.size(budget.path("used_bytes").asLong()), CtlCommand.size(budget.path("in_use_bytes").asLong()),
+                CtlCommand.size(budget.path("total_bytes").asLong()), CtlCommand.size(budget.path("gateway_bytes").asLong()),
                 status.path("connections").asInt());
         out.println();
-        Table table = new Table("SITE", "STATE", ">RUNNERS", ">RSS", ">CEILING", ">REQ/S", ">P99", ">5XX", ">REQUESTS");
+        Table table = new Table("SITE", "STATE", ">RUNNERS", ">WORKING SET", ">RESERVE", ">CEILING", ">REQ/S", ">P99",
+                ">5XX", ">REQUESTS");
         Map<String, Long> now = new HashMap<>();
         for (JsonNode site : sites) {
             String name = site.path("name").asText();
@@ -36,7 +39,8 @@ final class TopView {
             double p99 = site.path("p99_seconds").asDouble();
             table.row(name, site.path("state").asText(),
                     site.path("runners").asInt() + "/" + site.path("processes").asInt(),
-                    CtlCommand.size(site.path("rss_bytes").asLong()),
+                    CtlCommand.size(site.path("memory_working_set_bytes").asLong()),
+                    CtlCommand.size(site.path("memory_reserve_bytes").asLong() * site.path("processes").asInt()),
                     CtlCommand.size(site.path("memory_bytes").asLong() * site.path("processes").asInt()),
                     rate,
                     p99 <= 0 ? "-" : String.format("%.0f ms", p99 * 1000),

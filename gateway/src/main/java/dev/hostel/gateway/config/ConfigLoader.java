@@ -29,6 +29,7 @@ public final class ConfigLoader {
                     "listen",
                     "admin_socket",
                     "budget",
+                    "gateway_memory",
                     "prefix",
                     "sites_dir",
                     "metrics_listen",
@@ -127,6 +128,18 @@ public final class ConfigLoader {
         long budget =
                 f.size("budget", SiteConfig.MIN_MEMORY, " (one site needs at least that)")
                         .orElse(d.budget());
+        long gatewayMemory =
+                "auto".equals(f.has("gateway_memory") ? table.get("gateway_memory") : null)
+                        ? 0
+                        : f.size("gateway_memory", 16L << 20, "").orElse(d.gatewayMemory());
+        if (gatewayMemory >= budget) {
+            f.error(
+                    "gateway_memory",
+                    Units.formatSize(gatewayMemory)
+                            + " leaves nothing of the budget ("
+                            + Units.formatSize(budget)
+                            + ") for the sites");
+        }
 
         Path prefix =
                 f.string("prefix").flatMap(p -> SiteParser.path(f, "prefix", conf, p)).orElse(d.prefix());
@@ -190,7 +203,7 @@ public final class ConfigLoader {
             return null;
         }
         return new HostelConfig(
-                conf, listen, adminSocket, budget, prefix, sitesDir, metrics, logDir, buffering,
+                conf, listen, adminSocket, budget, gatewayMemory, prefix, sitesDir, metrics, logDir, buffering,
                 connectionLimits);
     }
 

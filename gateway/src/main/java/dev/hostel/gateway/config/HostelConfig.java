@@ -17,6 +17,7 @@ import java.util.Optional;
  *   <tr><td>{@code listen}</td><td>{@link #listen}</td><td>{@code ["127.0.0.1:8080"]}</td><td></td></tr>
  *   <tr><td>{@code admin_socket}</td><td>{@link #adminSocket}</td><td>{@code run/hostel.sock}</td><td>prefix</td></tr>
  *   <tr><td>{@code budget}</td><td>{@link #budget}</td><td>the limit of Hostel's own cgroup, else {@code 512M}</td><td></td></tr>
+ *   <tr><td>{@code gateway_memory}</td><td>{@link #gatewayMemory}</td><td>{@code "auto"} (0)</td><td></td></tr>
  *   <tr><td>{@code prefix}</td><td>{@link #prefix}</td><td>the conf dir's parent</td><td>conf dir</td></tr>
  *   <tr><td>{@code sites_dir}</td><td>{@link #sitesDir}</td><td>{@code sites.d}</td><td>conf dir</td></tr>
  *   <tr><td>{@code metrics_listen}</td><td>{@link #metricsListen}</td><td>{@code ""} (off)</td><td></td></tr>
@@ -37,6 +38,8 @@ import java.util.Optional;
  * @param adminSocket the Unix socket of the admin API (created with mode 0600)
  * @param budget the instance memory budget in bytes; the effective budget is the smaller of this
  *     and the memory limit of Hostel's own cgroup, which is the supervisor's business
+ * @param gatewayMemory what the budget counts for the gateway's own process, in bytes; 0 ({@code
+ *     "auto"}) counts what it measures (its PSS, re-read every few seconds, at least 32M)
  * @param prefix the base for relative paths in site files and for {@code admin_socket}, {@code
  *     log_dir}
  * @param sitesDir the directory of site files; need not exist unless set explicitly
@@ -50,6 +53,7 @@ public record HostelConfig(
         List<ListenAddress> listen,
         Path adminSocket,
         long budget,
+        long gatewayMemory,
         Path prefix,
         Path sitesDir,
         Optional<ListenAddress> metricsListen,
@@ -91,6 +95,9 @@ public record HostelConfig(
         if (budget <= 0) {
             throw new IllegalArgumentException("budget must be positive");
         }
+        if (gatewayMemory < 0) {
+            throw new IllegalArgumentException("gateway_memory must not be negative");
+        }
     }
 
     /** The configuration of an absent {@code hostel.toml} in {@code confDir}: every default. */
@@ -108,6 +115,7 @@ public record HostelConfig(
                 List.of(DEFAULT_LISTEN),
                 adminSocket,
                 budget,
+                0,
                 prefix,
                 conf.resolve(DEFAULT_SITES_DIR),
                 Optional.empty(),

@@ -31,8 +31,12 @@ import org.tomlj.Toml;
  *     they need not exist
  * @param isDefault (key {@code default}) whether this site gets the requests whose host matches no
  *     other site; at most one site is the default
- * @param memory (key {@code memory}, default 128M, at least 48M) the ceiling of a runner process's
- *     RSS, in bytes
+ * @param memory (key {@code memory}, default 128M, at least 48M) the ceiling of a runner process: the
+ *     limit of its memory cgroup (what the kernel charges it, page cache included, which the kernel
+ *     reclaims before it kills), in bytes
+ * @param memoryReserve (key {@code memory_reserve}, default equal to {@code memory}, at least 16M and
+ *     at most {@code memory}) what each runner reserves in the instance budget, as a Kubernetes
+ *     request: the budget admits runners by their reservations, the kernel enforces the ceilings
  * @param processes (key {@code processes}, default 1, 1..64) runner processes for this site
  * @param threads (key {@code threads}, default 8, 1..512) WSGI worker threads per process
  * @param idleTimeout (key {@code idle_timeout}, default 0) stop the site after this long without
@@ -65,6 +69,7 @@ public record SiteConfig(
         List<Path> pythonPath,
         boolean isDefault,
         long memory,
+        long memoryReserve,
         int processes,
         int threads,
         Duration idleTimeout,
@@ -83,6 +88,9 @@ public record SiteConfig(
 
     /** The smallest {@code memory}: a JVM with Jython loaded does not start in less. */
     public static final long MIN_MEMORY = 48L << 20;
+
+    /** The smallest {@code memory_reserve}. */
+    public static final long MIN_MEMORY_RESERVE = 16L << 20;
 
     public static final int DEFAULT_PROCESSES = 1;
     public static final int MAX_PROCESSES = 64;
@@ -131,7 +139,7 @@ public record SiteConfig(
      */
     public SiteConfig withCodeAt(Path codeRoot) {
         return new SiteConfig(name, sourceFile, hosts, app, codeRoot,
-                pythonPath.stream().map(p -> moved(p, codeRoot)).toList(), isDefault, memory, processes, threads,
+                pythonPath.stream().map(p -> moved(p, codeRoot)).toList(), isDefault, memory, memoryReserve, processes, threads,
                 idleTimeout, requestTimeout, startTimeout, maxRequests, maxBody, env, staticAliases, user, group,
                 releases);
     }
@@ -205,6 +213,9 @@ public record SiteConfig(
         }
         if (memory != DEFAULT_MEMORY) {
             b.append("memory = ").append(str(Units.formatSize(memory))).append('\n');
+        }
+        if (memoryReserve != memory) {
+            b.append("memory_reserve = ").append(str(Units.formatSize(memoryReserve))).append('\n');
         }
         if (processes != DEFAULT_PROCESSES) {
             b.append("processes = ").append(processes).append('\n');

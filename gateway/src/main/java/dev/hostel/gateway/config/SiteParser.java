@@ -25,6 +25,7 @@ final class SiteParser {
                     "python_path",
                     "default",
                     "memory",
+                    "memory_reserve",
                     "processes",
                     "threads",
                     "idle_timeout",
@@ -126,6 +127,16 @@ final class SiteParser {
                                 SiteConfig.MIN_MEMORY,
                                 " (a JVM running Jython needs at least that)")
                         .orElse(SiteConfig.DEFAULT_MEMORY);
+        long memoryReserve =
+                f.size("memory_reserve", SiteConfig.MIN_MEMORY_RESERVE, "").orElse(memory);
+        if (memoryReserve > memory) {
+            f.error(
+                    "memory_reserve",
+                    Units.formatSize(memoryReserve)
+                            + " is above the ceiling, memory = "
+                            + Units.quote(Units.formatSize(memory))
+                            + " (a runner can never use more than its ceiling)");
+        }
         int processes =
                 f.integer("processes", 1, SiteConfig.MAX_PROCESSES)
                         .orElse((long) SiteConfig.DEFAULT_PROCESSES)
@@ -169,6 +180,7 @@ final class SiteParser {
                         pythonPath,
                         isDefault,
                         memory,
+                        memoryReserve,
                         processes,
                         threads,
                         idleTimeout,

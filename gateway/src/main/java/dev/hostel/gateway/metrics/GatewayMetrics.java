@@ -26,7 +26,15 @@ public final class GatewayMetrics implements MeterBinder {
                 .description("The instance memory budget: the smaller of hostel.toml's budget and Hostel's cgroup limit")
                 .strongReference(true).register(registry);
         Gauge.builder("hostel.budget.used", budget, MemoryBudget::used).baseUnit("bytes")
-                .description("Budget in use: the gateway's allowance plus the ceilings of the runners that run")
+                .description("Budget taken, as admission counts it: the gateway, the reservations of the runners"
+                        + " (memory_reserve) and what runners use beyond them")
+                .strongReference(true).register(registry);
+        Gauge.builder("hostel.budget.in.use", budget, MemoryBudget::inUse).baseUnit("bytes")
+                .description("Memory the instance measures: the gateway plus every runner's working set; Hostel"
+                        + " stops idle sites when it nears the budget")
+                .strongReference(true).register(registry);
+        Gauge.builder("hostel.gateway.memory", budget, MemoryBudget::gateway).baseUnit("bytes")
+                .description("What the budget counts for the gateway: its PSS (at least 32 MB), or gateway_memory")
                 .strongReference(true).register(registry);
         Gauge.builder("hostel.connections", connections, IntSupplier::getAsInt)
                 .description("Open client connections of the front-end listeners")

@@ -2,7 +2,6 @@ package dev.hostel.gateway.metrics;
 
 import dev.hostel.gateway.LiveSites;
 import dev.hostel.gateway.LiveSites.Generation;
-import dev.hostel.gateway.supervisor.ProcessMemory;
 import dev.hostel.gateway.supervisor.RunnerEvents;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.RunnerState;
@@ -22,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The state of every site and runner, read when the registry is scraped ({@link #refresh}): runners by state,
- * requests in flight and queued, the memory ceiling, each runner's RSS and cold-start time, and the runner events
- * the supervisor counts (starts, restarts, recycles, stops, evictions, each by reason). Sites come and go, so the
- * per-site gauges are {@link MultiGauge}s whose rows are replaced on each refresh; a removed site's rows go with
+ * requests in flight and queued, the memory ceiling and reservation, each runner's working set (as the kernel
+ * charges it: its cgroup's usage less inactive file pages, or its PSS without a cgroup) and cold-start time, and
+ * the runner events the supervisor counts (starts, restarts, recycles, stops, evictions, each by reason). Sites
+ * come and go, so the per-site gauges are {@link MultiGauge}s whose rows are replaced on each refresh; a removed site's rows go with
  * it.
  */
 public final class SiteMetrics implements MeterBinder {
@@ -44,7 +44,8 @@ public final class SiteMetrics implements MeterBinder {
     private MultiGauge inFlight;
     private MultiGauge queued;
     private MultiGauge ceiling;
-    private MultiGauge rss;
+    private MultiGauge reserve;
+    private MultiGauge workingSet;
     private MultiGauge startup;
 
     public SiteMetrics(LiveSites sites, RunnerEvents events) {
@@ -62,9 +63,14 @@ public final class SiteMetrics implements MeterBinder {
         queued = MultiGauge.builder("hostel.site.queued.requests")
                 .description("Requests waiting for one of the site's runners to be ready").register(registry);
         ceiling = MultiGauge.builder("hostel.site.memory.ceiling").baseUnit("bytes")
-                .description("The memory ceiling (RSS) of each of the site's runner processes").register(registry);
-        rss = MultiGauge.builder("hostel.runner.rss").baseUnit("bytes")
-                .description("Resident set size of a runner process, to compare with its site's ceiling")
+                .description("The memory ceiling of each of the site's runner processes: its cgroup's limit")
+                .register(registry);
+        reserve = MultiGauge.builder("hostel.site.memory.reserve").baseUnit("bytes")
+                .description("What each of the site's runner processes reserves in the budget (memory_reserve)")
+                .register(registry);
+        workingSet = MultiGauge.builder("hostel.runner.memory.working.set").baseUnit("bytes")
+                .description("A runner's memory as the kernel charges it, to compare with its site's ceiling: its"
+                        + " cgroup's usage less inactive file pages, or its PSS without a cgroup (never RSS)")
                 .register(registry);
         startup = MultiGauge.builder("hostel.runner.startup").baseUnit("seconds")
                 .description("Cold-start time of a runner: from launch until its app was imported and it listened")
@@ -78,7 +84,8 @@ public final class SiteMetrics implements MeterBinder {
         List<Row<?>> inFlightRows = new ArrayList<>();
         List<Row<?>> queuedRows = new ArrayList<>();
         List<Row<?>> ceilingRows = new ArrayList<>();
-        List<Row<?>> rssRows = new ArrayList<>();
+        List<Row<?>> reserveRows = new ArrayList<>();
+        List<Row<?>> workingSetRows = new ArrayList<>();
         List<Row<?>> startupRows = new ArrayList<>();
         for (Generation g : sites.all()) {
             String site = g.config().name();
@@ -91,11 +98,12 @@ public final class SiteMetrics implements MeterBinder {
                     processes.stream().mapToInt(r -> r.inFlight().get()).sum()));
             queuedRows.add(Row.of(Tags.of("site", site), g.site().upstream().queued()));
             ceilingRows.add(Row.of(Tags.of("site", site), g.config().memory()));
+            reserveRows.add(Row.of(Tags.of("site", site), g.config().memoryReserve()));
             for (RunnerProcess r : processes) {
                 Tags tags = Tags.of("site", site, "pid", Long.toString(r.pid()));
-                long bytes = r.pid() > 0 ? ProcessMemory.rssBytes(r.pid()) : -1;
+                long bytes = sites.memoryOf(r);
                 if (bytes >= 0) {
-                    rssRows.add(Row.of(tags, bytes));
+                    workingSetRows.add(Row.of(tags, bytes));
                 }
                 Duration started = r.startupTime();
                 if (started != null) {
@@ -107,7 +115,8 @@ public final class SiteMetrics implements MeterBinder {
         inFlight.register(inFlightRows, true);
         queued.register(queuedRows, true);
         ceiling.register(ceilingRows, true);
-        rss.register(rssRows, true);
+        reserve.register(reserveRows, true);
+        workingSet.register(workingSetRows, true);
         startup.register(startupRows, true);
         registerEventCounters();
     }

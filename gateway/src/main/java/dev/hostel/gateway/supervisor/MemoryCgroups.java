@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -18,8 +21,12 @@ import java.util.stream.Stream;
  *   <li>{@link Mode#V1}: a writable v1 {@code memory} hierarchy (as on many VMs and older container hosts); each
  *       runner gets {@code memory.limit_in_bytes} (and the same {@code memory.memsw.limit_in_bytes});</li>
  *   <li>{@link Mode#NONE}: neither can be written (an unprivileged container, say); the ceilings are then kept by
- *       {@link MemoryWatch} alone, which reads RSS every second.</li>
+ *       {@link MemoryWatch} alone, which reads each runner's PSS every second.</li>
  * </ul>
+ *
+ * <p>Hostel's own cgroup is the parent of every runner's, and its limit is the budget less what the gateway is
+ * counted for ({@link #limitRunners}): should the runners together ever reach it, the kernel's OOM killer chooses
+ * among the runners only, never the gateway, and each runner's own ceiling still holds below it.
  *
  * <p>The Hostel cgroup sits below the cgroup Hostel itself runs in (a pod's, a systemd service's), so that the
  * limit of that cgroup covers the runners too: the kernel charges a child's memory to every ancestor, and a pod
@@ -38,9 +45,13 @@ public final class MemoryCgroups implements AutoCloseable {
         V2,
         /** cgroup v1 memory controller, {@code memory.limit_in_bytes}. */
         V1,
-        /** no writable memory cgroup: RSS is watched instead. */
+        /** no writable memory cgroup: each runner's PSS is watched instead. */
         NONE
     }
+
+    /** The names of Hostels' cgroups: {@code hostel-PID}, and {@code hostel-PID-N} for more Hostels in a process. */
+    private static final Pattern OWN = Pattern.compile("hostel-(\\d+)(-\\d+)?");
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final Mode mode;
     private final Path base;
@@ -60,7 +71,11 @@ public final class MemoryCgroups implements AutoCloseable {
         } catch (IOException e) {
             self = "";
         }
-        MemoryCgroups cgroups = detect(Path.of("/sys/fs/cgroup"), self, ProcessHandle.current().pid());
+        // One cgroup per Hostel, even with several in one process (the end-to-end tests): each limits its runners'
+        // cgroup to its own budget, which must not constrain another's runners.
+        int instance = INSTANCES.getAndIncrement();
+        String name = "hostel-" + ProcessHandle.current().pid() + (instance == 0 ? "" : "-" + instance);
+        MemoryCgroups cgroups = detect(Path.of("/sys/fs/cgroup"), self, name);
         LOG.info(() -> "memory ceilings: " + cgroups.description);
         return cgroups;
     }
@@ -72,7 +87,10 @@ public final class MemoryCgroups implements AutoCloseable {
      * @param pid            this process, which names Hostel's cgroup
      */
     static MemoryCgroups detect(Path root, String procSelfCgroup, long pid) {
-        String name = "hostel-" + pid;
+        return detect(root, procSelfCgroup, "hostel-" + pid);
+    }
+
+    private static MemoryCgroups detect(Path root, String procSelfCgroup, String name) {
         if (Files.exists(root.resolve("cgroup.controllers"))) {
             return v2(root, ownPath(procSelfCgroup, "").orElse("/"), name);
         }
@@ -131,7 +149,7 @@ public final class MemoryCgroups implements AutoCloseable {
     }
 
     private static MemoryCgroups none(String why) {
-        return new MemoryCgroups(Mode.NONE, null, "none: " + why + "; watching RSS instead (recycle above "
+        return new MemoryCgroups(Mode.NONE, null, "none: " + why + "; watching each runner's PSS instead (recycle above "
                 + Math.round(MemoryWatch.SOFT_LIMIT * 100) + "% of the ceiling, kill above it)");
     }
 
@@ -155,13 +173,18 @@ public final class MemoryCgroups implements AutoCloseable {
     private static void sweep(Path parent) {
         try (Stream<Path> dirs = Files.list(parent)) {
             dirs.filter(Files::isDirectory)
-                    .filter(d -> d.getFileName().toString().matches("hostel-\\d+"))
-                    .filter(d -> ProcessHandle.of(Long.parseLong(d.getFileName().toString().substring(7)))
-                            .isEmpty())
+                    .filter(d -> OWN.matcher(d.getFileName().toString()).matches())
+                    .filter(d -> ProcessHandle.of(pidOf(d.getFileName().toString())).isEmpty())
                     .forEach(MemoryCgroups::removeTree);
         } catch (IOException | RuntimeException e) {
             LOG.fine(() -> "cannot sweep old cgroups in " + parent + ": " + e);
         }
+    }
+
+    /** The pid in a cgroup name {@code hostel-PID} or {@code hostel-PID-N}. */
+    private static long pidOf(String name) {
+        Matcher m = OWN.matcher(name);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     public Mode mode() {
@@ -180,7 +203,7 @@ public final class MemoryCgroups implements AutoCloseable {
 
     /**
      * Creates the cgroup of one runner with {@code limit} bytes as its ceiling; empty in mode {@link Mode#NONE},
-     * or if it cannot be created (then the RSS watch alone keeps the ceiling, and a warning says so).
+     * or if it cannot be created (then the memory watch alone keeps the ceiling, and a warning says so).
      */
     Optional<RunnerCgroup> create(String name, long limit) {
         if (mode == Mode.NONE) {
@@ -203,9 +226,28 @@ public final class MemoryCgroups implements AutoCloseable {
             return Optional.of(new RunnerCgroup(mode, dir));
         } catch (IOException | RuntimeException e) {
             LOG.warning(() -> "cannot create the memory cgroup " + dir + " (" + e + "); its ceiling is kept by"
-                    + " watching RSS only");
+                    + " watching its PSS only");
             removeTree(dir);
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Sets the limit of Hostel's own cgroup, the parent of every runner's: what all runners together may be
+     * charged. Returns whether the kernel took it: it refuses (v1) to set a limit below what the runners are
+     * charged now and cannot give back, and then the old limit stays.
+     */
+    boolean limitRunners(long bytes) {
+        if (mode == Mode.NONE) {
+            return false;
+        }
+        try {
+            Files.writeString(base.resolve(mode == Mode.V2 ? "memory.max" : "memory.limit_in_bytes"),
+                    Long.toString(bytes));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.fine(() -> "cannot limit the runners' cgroup " + base + " to " + MemoryBudget.mb(bytes) + ": " + e);
+            return false;
         }
     }
 

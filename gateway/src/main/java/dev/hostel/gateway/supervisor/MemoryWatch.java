@@ -10,9 +10,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Reads the RSS of every runner once a second and keeps it under its ceiling where no cgroup does (and recycles
+ * Reads the memory of every runner once a second, as the kernel charges it (its cgroup's working set, or its PSS
+ * without a cgroup: {@link RunnerLauncher#memoryOf}, never RSS, which counts in full the class-data archive and
+ * {@code libjvm.so} pages that runners share), and keeps it under its ceiling where no cgroup does (and recycles
  * gracefully where one does): above {@link #SOFT_LIMIT} of the ceiling the runner is recycled (a replacement
- * starts, then it drains), once; above the ceiling it is killed at once and logged as over its ceiling.
+ * starts, then it drains), once; above the ceiling it is killed at once and logged as over its ceiling. The last
+ * reading of each runner is kept for the budget ({@link #latest}).
  *
  * <p>A second is slow next to an allocation loop, so without a cgroup a runner can overshoot its ceiling briefly;
  * its heap, metaspace and direct memory are capped by {@link JvmFlags} so only native memory can run away.
@@ -31,9 +34,10 @@ public final class MemoryWatch implements AutoCloseable {
         volatile Runnable recycle;
         volatile boolean recycling;
         volatile boolean toldTooSmall;
-        volatile long killedAtRss = -1;
-        /** RSS at the first reading once ready: a runner born near its soft limit is not recycled for it. */
-        volatile long firstRss = -1;
+        volatile long killedAt = -1;
+        /** The first reading once ready: a runner born near its soft limit is not recycled for it. */
+        volatile long first = -1;
+        volatile long latest = -1;
 
         Watched(String site, int index, Process process, long ceiling) {
             this.site = site;
@@ -44,7 +48,7 @@ public final class MemoryWatch implements AutoCloseable {
     }
 
     private final Map<Long, Watched> watched = new ConcurrentHashMap<>();
-    private final LongUnaryOperator rss;
+    private final LongUnaryOperator memory;
     private final boolean killAtCeiling;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "memory-watch");
@@ -53,11 +57,12 @@ public final class MemoryWatch implements AutoCloseable {
     });
 
     /**
-     * @param rss           pid to resident bytes (or -1 when gone): {@link ProcessMemory#rssBytes} outside tests
+     * @param memory        pid to the bytes it is charged (or -1 when gone): {@link RunnerLauncher#memoryOf}
+     *                      outside tests
      * @param killAtCeiling whether to kill above the ceiling (when no cgroup does it)
      */
-    MemoryWatch(LongUnaryOperator rss, boolean killAtCeiling) {
-        this.rss = rss;
+    MemoryWatch(LongUnaryOperator memory, boolean killAtCeiling) {
+        this.memory = memory;
         this.killAtCeiling = killAtCeiling;
     }
 
@@ -83,15 +88,21 @@ public final class MemoryWatch implements AutoCloseable {
         Watched w = watched.get(pid);
         if (w != null) {
             w.recycle = recycle;
-            w.firstRss = -1;
+            w.first = -1;
             w.recycling = false;
         }
     }
 
-    /** The RSS at which this watch killed {@code pid} for being over its ceiling, or -1 if it did not. */
-    long killedAtRss(long pid) {
+    /** The reading at which this watch killed {@code pid} for being over its ceiling, or -1 if it did not. */
+    long killedAt(long pid) {
         Watched w = watched.get(pid);
-        return w == null ? -1 : w.killedAtRss;
+        return w == null ? -1 : w.killedAt;
+    }
+
+    /** The last reading of {@code pid} (at most a second old), or -1 when it is not watched or not read yet. */
+    public long latest(long pid) {
+        Watched w = watched.get(pid);
+        return w == null ? -1 : w.latest;
     }
 
     /** Reads every watched runner once; the timer calls it every second. */
@@ -106,38 +117,39 @@ public final class MemoryWatch implements AutoCloseable {
     }
 
     private void check(Watched w) {
-        if (!w.process.isAlive() || w.killedAtRss >= 0) {
+        if (!w.process.isAlive() || w.killedAt >= 0) {
             return;
         }
-        long bytes = rss.applyAsLong(w.process.pid());
+        long bytes = memory.applyAsLong(w.process.pid());
+        w.latest = bytes;
         if (bytes < 0) {
             return;
         }
         if (bytes > w.ceiling && killAtCeiling) {
-            w.killedAtRss = bytes;
+            w.killedAt = bytes;
             w.process.destroyForcibly();
             LOG.warning(() -> "site " + w.site + ": runner " + w.index + " (pid " + w.process.pid() + ") over its "
-                    + MemoryBudget.mb(w.ceiling) + " ceiling (RSS " + MemoryBudget.mb(bytes) + "), killed; restarting");
+                    + MemoryBudget.mb(w.ceiling) + " ceiling (" + MemoryBudget.mb(bytes) + " PSS), killed; restarting");
             return;
         }
-        if (w.firstRss < 0) {
-            w.firstRss = bytes;
+        if (w.first < 0) {
+            w.first = bytes;
         }
         // Recycling helps a runner that grew (a leak, a cache); one that starts this big would only be
         // replaced by another as big, again and again: that site needs a larger ceiling, which the log says.
-        boolean grew = bytes > w.firstRss + w.ceiling / 10;
+        boolean grew = bytes > w.first + w.ceiling / 10;
         if (bytes > w.ceiling * SOFT_LIMIT && !w.recycling && grew) {
             w.recycling = true;
             Runnable recycle = w.recycle;
             LOG.info(() -> "site " + w.site + ": runner " + w.index + " (pid " + w.process.pid() + ") over "
-                    + Math.round(SOFT_LIMIT * 100) + "% of its " + MemoryBudget.mb(w.ceiling) + " ceiling (RSS "
+                    + Math.round(SOFT_LIMIT * 100) + "% of its " + MemoryBudget.mb(w.ceiling) + " ceiling (working set "
                     + MemoryBudget.mb(bytes) + ")" + (recycle == null ? "" : "; recycling it"));
             if (recycle != null) {
                 recycle.run();
             }
         } else if (bytes > w.ceiling * SOFT_LIMIT && !grew && !w.toldTooSmall) {
             w.toldTooSmall = true;
-            LOG.warning(() -> "site " + w.site + ": runner " + w.index + " (pid " + w.process.pid() + ") uses RSS "
+            LOG.warning(() -> "site " + w.site + ": runner " + w.index + " (pid " + w.process.pid() + ") has a working set of "
                     + MemoryBudget.mb(bytes) + " from the start, over " + Math.round(SOFT_LIMIT * 100) + "% of its "
                     + MemoryBudget.mb(w.ceiling) + " ceiling: give the site a larger `memory`");
         }

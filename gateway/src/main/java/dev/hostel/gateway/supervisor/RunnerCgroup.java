@@ -44,6 +44,22 @@ final class RunnerCgroup {
         return number(dir.resolve("memory.failcnt")) > 0 ? 1 : 0;
     }
 
+    /**
+     * The cgroup's working set, as Kubernetes and the kernel's OOM decisions see it: what the cgroup is charged
+     * less its inactive file pages, which the kernel reclaims before it kills (v2: {@code memory.current} less
+     * {@code inactive_file} of {@code memory.stat}; v1: {@code memory.usage_in_bytes} less
+     * {@code total_inactive_file}). -1 when it cannot be read (the cgroup is gone).
+     */
+    long workingSetBytes() {
+        boolean v2 = mode == MemoryCgroups.Mode.V2;
+        long usage = number(dir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes"));
+        if (usage < 0) {
+            return -1;
+        }
+        long inactiveFile = field(dir.resolve("memory.stat"), v2 ? "inactive_file" : "total_inactive_file");
+        return Math.max(0, usage - Math.max(0, inactiveFile));
+    }
+
     private static long field(Path file, String name) {
         try {
             for (String line : Files.readAllLines(file)) {

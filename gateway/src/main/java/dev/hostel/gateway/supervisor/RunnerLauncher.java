@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  * same {@code java} as the gateway and the flags {@link JvmFlags} derives from the site's ceiling, plus the shared
  * {@link CdsArchive} and the unpacked {@link JythonHome} once they exist. Where {@link MemoryCgroups} could create
  * memory cgroups, the runner is started as {@code /bin/sh -c 'echo $$ > CGROUP/cgroup.procs; exec java ...'} so
- * that it is inside its cgroup before the JVM allocates anything; {@link MemoryWatch} reads its RSS either way.
+ * that it is inside its cgroup before the JVM allocates anything; {@link MemoryWatch} reads its memory either way.
  * Its stderr goes straight to the site's log; its stdout is a pipe the gateway reads for the {@code HOSTEL-READY}
  * line (the JVM's own warnings are sent to stderr so that they cannot get in the way); its stdin is a pipe the
  * gateway never writes, so that the runner sees end-of-file and exits when the gateway dies.
@@ -121,7 +121,7 @@ public final class RunnerLauncher implements AutoCloseable {
         this.users = users;
         this.setpriv = SETPRIV.stream().filter(Files::isExecutable).findFirst();
         logUsers();
-        this.watch = new MemoryWatch(ProcessMemory::rssBytes, cgroups.mode() == MemoryCgroups.Mode.NONE).start();
+        this.watch = new MemoryWatch(this::memoryOf, cgroups.mode() == MemoryCgroups.Mode.NONE).start();
         this.cds = CdsArchive.in(cacheDir().resolve("cds"), javaExecutable, classpath);
         this.preparation = new Thread(this::prepare, "runner-preparation");
         preparation.setDaemon(true);
@@ -185,7 +185,23 @@ public final class RunnerLauncher implements AutoCloseable {
         return cgroups;
     }
 
-    /** The RSS watch, where the supervisor registers its graceful recycle ({@link MemoryWatch#onSoftLimit}). */
+    /**
+     * The memory of runner {@code pid} as the kernel charges it: the working set of its memory cgroup (what the
+     * cgroup is charged less its inactive file pages), or its PSS where it has no cgroup; -1 when it is gone.
+     * Never RSS, which counts in full the pages runners share (the class-data archive, {@code libjvm.so}).
+     */
+    public long memoryOf(long pid) {
+        Launched l = launched.get(pid);
+        long bytes = l == null ? -1 : l.cgroup.map(RunnerCgroup::workingSetBytes).orElse(-1L);
+        return bytes >= 0 ? bytes : ProcessMemory.pssBytes(pid);
+    }
+
+    /** What {@link #memoryOf} measures on this machine: {@code cgroup_working_set}, or {@code pss} without cgroups. */
+    public String memoryMeasure() {
+        return cgroups.mode() == MemoryCgroups.Mode.NONE ? "pss" : "cgroup_working_set";
+    }
+
+    /** The memory watch, where the supervisor registers its graceful recycle ({@link MemoryWatch#onSoftLimit}). */
     public MemoryWatch memoryWatch() {
         return watch;
     }
@@ -385,7 +401,7 @@ public final class RunnerLauncher implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add("/bin/sh");
         cmd.add("-c");
-        // Should the cgroup refuse us, the runner still starts: the RSS watch is the fallback, and the log says so.
+        // Should the cgroup refuse us, the runner still starts: the memory watch (PSS) is the fallback, and the log says so.
         cmd.add("echo $$ > \"$0\" || echo \"hostel: cannot join the memory cgroup $0\" >&2; exec \"$@\"");
         cmd.add(cgroup.procs().toString());
         cmd.addAll(command);
@@ -462,7 +478,7 @@ public final class RunnerLauncher implements AutoCloseable {
 
     /**
      * Makes a claimed spare the runner of {@code site} on {@code socket}: sends it the {@code LOAD} line, and from
-     * then on treats it as a runner this launcher started (its cgroup, its RSS watch, the classification of its
+     * then on treats it as a runner this launcher started (its cgroup, its memory watch, the classification of its
      * exit). Its stdout's next line is {@code HOSTEL-READY}, as for a runner started for the site.
      */
     Process adopt(SiteConfig configured, Path socket, SpareProcess spare) throws IOException {
@@ -538,14 +554,14 @@ public final class RunnerLauncher implements AutoCloseable {
             if (l.exit == null) {
                 boolean cgroupOom = l.cgroup.map(c -> c.oomKills() > 0).orElse(false);
                 l.cgroup.ifPresent(RunnerCgroup::remove);
-                long killedAtRss = watch.killedAtRss(pid);
+                long killedAt = watch.killedAt(pid);
                 // Only a runner that listened can have run out of memory serving; one that never did has a
                 // broken app (status 3 was its import failure before the runner moved that to 78).
                 boolean listened = Files.exists(l.socket);
-                l.exit = classify(killedAtRss, status, cgroupOom, listened);
+                l.exit = classify(killedAt, status, cgroupOom, listened);
                 if (l.exit == RunnerExit.MEMORY) {
                     events.count(l.site.name(), "kill", "memory");
-                    if (killedAtRss < 0) {
+                    if (killedAt < 0) {
                         LOG.warning(() -> "site " + l.site.name() + ": runner " + l.index + " (pid " + pid
                                 + ") over its " + MemoryBudget.mb(l.site.memory()) + " ceiling ("
                                 + (cgroupOom ? "killed by the kernel in its memory cgroup"
@@ -559,8 +575,8 @@ public final class RunnerLauncher implements AutoCloseable {
         }
     }
 
-    static RunnerExit classify(long killedAtRss, int status, boolean cgroupOom, boolean listened) {
-        if (killedAtRss >= 0 || cgroupOom || (status == EXIT_OUT_OF_MEMORY && listened)) {
+    static RunnerExit classify(long killedAt, int status, boolean cgroupOom, boolean listened) {
+        if (killedAt >= 0 || cgroupOom || (status == EXIT_OUT_OF_MEMORY && listened)) {
             return RunnerExit.MEMORY;
         }
         if (status == EXIT_APP_FAILED || status == EXIT_OUT_OF_MEMORY) {
@@ -570,7 +586,7 @@ public final class RunnerLauncher implements AutoCloseable {
         return status == 0 || status == 143 ? RunnerExit.NORMAL : RunnerExit.CRASH;
     }
 
-    /** Stops the RSS watch and a training runner; removes Hostel's cgroup. Call after every runner has exited. */
+    /** Stops the memory watch and a training runner; removes Hostel's cgroup. Call after every runner has exited. */
     @Override
     public void close() {
         watch.close();

@@ -31,9 +31,9 @@ import java.util.logging.Logger;
  * <p>In a running site, a slot whose runner dies is restarted with back-off; a runner is <em>recycled</em> (a
  * replacement started, and the old one drained once the replacement is ready) after {@code max_requests}, when
  * stuck past {@code request_timeout}, on reload, and when over its memory.
- * Every runner reserves its ceiling in the {@link MemoryBudget} before it starts and releases it after it
- * exits; where the budget has no room for old and new at once, the old one is drained first and requests queue
- * for the short swap.
+ * Every runner reserves its site's {@code memory_reserve} in the {@link MemoryBudget} before it starts and
+ * releases it after it exits; where the budget has no room for old and new at once, the old one is drained first
+ * and requests queue for the short swap.
  */
 public final class SiteSupervisor implements RunnerDemand {
     private static final Logger LOG = Logger.getLogger(SiteSupervisor.class.getName());
@@ -264,7 +264,7 @@ public final class SiteSupervisor implements RunnerDemand {
         Duration grace = parent.drainGrace();
         // A spare of the site's ceiling brings its own reservation; otherwise the replacement needs room beside the old.
         Optional<SpareProcess> spare = parent.spares().claim(site);
-        if (spare.isPresent() || parent.budget().tryReserve(site.memory())) {
+        if (spare.isPresent() || parent.budget().tryReserve(site.memoryReserve())) {
             return startSlot(runner.index(), runner, spare).whenComplete((fresh, failure) -> {
                 if (failure == null) {
                     drain(runner, grace);
@@ -367,7 +367,7 @@ public final class SiteSupervisor implements RunnerDemand {
             starting[index] = false;
             if (state != SiteState.RUNNING) {
                 spare.ifPresent(SparePool::discard);
-                parent.budget().release(site.memory());
+                parent.budget().release(site.memoryReserve());
                 parent.starts().release();
                 return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " stopped"));
             }
@@ -414,7 +414,7 @@ public final class SiteSupervisor implements RunnerDemand {
         RunnerExit exit = parent.launcher().exited(runner, status);
         all.remove(runner);
         listener.runnerGone(runner);
-        parent.budget().release(site.memory());
+        parent.budget().release(site.memoryReserve());
         parent.released();
         boolean current;
         synchronized (this) {

@@ -198,9 +198,10 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * Takes a ready spare of {@code site}'s ceiling and user for one of its runners. Its reservation in the budget becomes
-     * that runner's: the caller must not reserve again, must release {@code site.memory()} when the runner exits,
-     * and must {@linkplain #discard discard} the spare if it does not use it.
+     * Takes a ready spare of {@code site}'s ceiling and user for one of its runners. Its reservation in the budget (its
+     * ceiling) becomes that runner's, less what the site reserves below its ceiling, given back here: the caller
+     * must not reserve again, must release {@code site.memoryReserve()} when the runner exits, and must
+     * {@linkplain #discard discard} the spare if it does not use it.
      */
     Optional<SpareProcess> claim(SiteConfig site) {
         if (!canServe(site) || launcher.users().refusal(site).isPresent()) {
@@ -210,6 +211,7 @@ public final class SparePool implements AutoCloseable {
         for (SpareProcess spare : spares) {
             if (kind(spare).equals(wanted) && spare.claim()) {
                 spares.remove(spare);
+                budget.release(spare.ceiling() - site.memoryReserve());
                 pauseFor(REPLACE_AFTER);
                 LOG.fine(() -> spare + " claimed by site " + site.name());
                 return Optional.of(spare);

@@ -21,10 +21,11 @@ import java.util.logging.Logger;
  * Every site's runners: one {@link SiteSupervisor} per site generation (during a reload, the old and the new
  * generation of a site run side by side), the memory budget they share, and the clock that stops idle sites.
  *
- * <p>Admission: a runner starts only once its ceiling is reserved in the budget, or with a spare runner of its
- * ceiling ({@link SparePool}), whose reservation becomes the runner's. When the budget is full, a spare is given
- * up first, then the least recently used site that may scale to zero is stopped (drained first) to make room;
- * when none can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503.
+ * <p>Admission: a runner starts only once its site's {@code memory_reserve} is reserved in the budget, or with a
+ * spare runner of its ceiling ({@link SparePool}), whose reservation becomes the runner's. When the budget is
+ * full, a spare is given up first, then the least recently used site that may scale to zero is stopped (drained first) to make room;
+ * when none can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503. Separately, {@link MemoryPressure} watches what the
+ * instance measures and makes room before the kernel has to.
  */
 public final class Supervisor {
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
@@ -54,6 +55,8 @@ public final class Supervisor {
         this.budget = budget;
         this.drainGrace = drainGrace;
         this.spares = new SparePool(launcher, budget);
+        MemoryPressure pressure = new MemoryPressure(budget, launcher, spares, () -> List.copyOf(running));
+        scheduler.scheduleWithFixedDelay(() -> periodic("memory pressure", pressure::check), 0, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::stopIdleSites, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::maintainSpares, 1, 1, TimeUnit.SECONDS);
     }
@@ -116,7 +119,7 @@ public final class Supervisor {
         if (spare.isPresent()) {
             return CompletableFuture.completedFuture(spare);
         }
-        return admit(requester, requester.site().memory()).thenApply(v -> Optional.empty());
+        return admit(requester, requester.site().memoryReserve()).thenApply(v -> Optional.empty());
     }
 
     /**
@@ -133,7 +136,7 @@ public final class Supervisor {
             return CompletableFuture.completedFuture(null);
         }
         if (!budget.couldEverFit(bytes)) {
-            return CompletableFuture.failedFuture(new BudgetFullException("its ceiling of " + MemoryBudget.mb(bytes)
+            return CompletableFuture.failedFuture(new BudgetFullException("its reservation of " + MemoryBudget.mb(bytes)
                     + " exceeds the budget for runners (" + MemoryBudget.mb(budget.forRunners()) + ")"));
         }
         // A spare is only a bet on a future cold start: it goes before any site that serves.
@@ -175,6 +178,15 @@ public final class Supervisor {
     /** Called after a runner's memory went back to the budget: wakes the starts waiting for it. */
     void released() {
         nextRelease.getAndSet(new CompletableFuture<>()).complete(null);
+    }
+
+    /** Runs a periodic task, logging what it throws: an exception would cancel it for good. */
+    private static void periodic(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, what + ": " + e, e);
+        }
     }
 
     private void maintainSpares() {

@@ -197,7 +197,7 @@ class AdminApiEndToEndTest {
         assertTrue(hello != null && hello.path("runners").asInt() == 1, String.valueOf(hello));
         JsonNode detail = json(admin.get("/sites/hello"));
         assertTrue(detail.path("runner_processes").get(0).path("pid").asLong() > 0, detail.toString());
-        assertTrue(detail.path("runner_processes").get(0).path("rss_bytes").asLong() > 0, detail.toString());
+        assertTrue(detail.path("runner_processes").get(0).path("memory_working_set_bytes").asLong() > 0, detail.toString());
     }
 
     @Test
@@ -247,7 +247,7 @@ class AdminApiEndToEndTest {
         String text = scraped[0];
         assertEquals(before + 3, PrometheusText.value(text, series), 0.0, text);
         assertEquals(java.util.List.of(), PrometheusText.problems(text));
-        for (String name : new String[] {"hostel_request_duration_seconds_bucket", "hostel_runner_rss_bytes",
+        for (String name : new String[] {"hostel_request_duration_seconds_bucket", "hostel_runner_memory_working_set_bytes",
             "hostel_site_memory_ceiling_bytes", "hostel_budget_bytes", "hostel_budget_used_bytes",
             "hostel_connections", "hostel_site_in_flight", "hostel_site_queued_requests",
             "hostel_runner_startup_seconds", "hostel_runner_starts_total", "jvm_memory_used_bytes"}) {

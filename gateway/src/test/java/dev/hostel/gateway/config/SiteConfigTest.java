@@ -93,6 +93,7 @@ class SiteConfigTest {
         assertEquals(List.of(), s.pythonPath());
         assertFalse(s.isDefault());
         assertEquals(128L << 20, s.memory());
+        assertEquals(128L << 20, s.memoryReserve(), "the reservation is the ceiling unless set");
         assertEquals(1, s.processes());
         assertEquals(8, s.threads());
         assertEquals(Duration.ZERO, s.idleTimeout());
@@ -254,6 +255,9 @@ class SiteConfigTest {
                     + " found a boolean (true)",
                 "memory = 1.5                       | memory: expected a size such as \"128M\","
                     + " found a float (1.5)",
+                "memory_reserve = \"200M\"          | memory_reserve: 200M is above the ceiling,"
+                    + " memory = \"128M\" (a runner can never use more than its ceiling)",
+                "memory_reserve = \"8M\"            | memory_reserve: 8M is below the minimum of 16M",
                 "processes = 0                      | processes: 0 is out of range (1..64)",
                 "processes = 65                     | processes: 65 is out of range (1..64)",
                 "processes = 2.0                    | processes: expected an integer, found a float"
@@ -616,6 +620,7 @@ class SiteConfigTest {
                         "default = true",
                         "memory = \"64M\"",
                         "memory = 100000000",
+                        "memory_reserve = \"48M\"",
                         "processes = 3",
                         "threads = 1",
                         "idle_timeout = \"90s\"",

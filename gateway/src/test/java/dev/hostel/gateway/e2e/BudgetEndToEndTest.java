@@ -21,7 +21,7 @@ class BudgetEndToEndTest {
     @Test
     void aColdSiteEvictsTheLeastRecentlyUsedIdleCapableSiteAndAnOversizedSiteIsRefused() throws Exception {
         // 330 MB less the gateway's 128 MB leaves room for two runners of 96 MB, not three.
-        TestHostel hostel = TestHostel.start("budget = \"330M\"", dir -> {
+        TestHostel hostel = TestHostel.start("budget = \"330M\"\ngateway_memory = \"128M\"", dir -> {
             for (String name : new String[] {"alpha", "beta", "gamma"}) {
                 TestHostel.hello(dir, name, "memory = \"96M\"\nidle_timeout = \"10m\"");
             }
@@ -54,7 +54,7 @@ class BudgetEndToEndTest {
     @Test
     void aColdSiteThatCannotMakeRoomGets503WithRetryAfter() throws Exception {
         // 230 MB less the gateway's 128 MB: the always-running site takes nearly all there is.
-        TestHostel hostel = TestHostel.start("budget = \"230M\"", dir -> {
+        TestHostel hostel = TestHostel.start("budget = \"230M\"\ngateway_memory = \"128M\"", dir -> {
             TestHostel.hello(dir, "resident", "memory = \"96M\"");
             TestHostel.hello(dir, "visitor", "memory = \"96M\"\nidle_timeout = \"10m\"");
         });
@@ -64,6 +64,31 @@ class BudgetEndToEndTest {
             assertEquals(503, response.statusCode());
             assertTrue(response.headers().firstValue("retry-after").isPresent());
             assertEquals(200, hostel.get("resident.test", "/").statusCode(), "the resident site is untouched");
+        } finally {
+            hostel.stop();
+        }
+    }
+
+    @Test
+    void whenTheInstanceRunsShortTheLeastRecentlyUsedIdleSiteIsStoppedBeforeTheKernelActs() throws Exception {
+        // Reservations far below ceilings admit both sites; what they measure (a hello runner: 41-49 MB working
+        // set) plus the gateway's fixed 230 MB passes 95% of the 320 MB budget (304 MB) with two, not with one.
+        TestHostel hostel = TestHostel.start("budget = \"320M\"\ngateway_memory = \"230M\"", dir -> {
+            for (String name : new String[] {"early", "late"}) {
+                TestHostel.hello(dir, name, "memory = \"64M\"\nmemory_reserve = \"16M\"\nidle_timeout = \"10m\"");
+            }
+        });
+        try {
+            Await.ok(hostel, "early.test", "/");
+            Await.ok(hostel, "late.test", "/");
+            SiteSupervisor early = hostel.hostel.sites().get("early").supervisor();
+            Await.until(() -> early.state() == SiteSupervisor.SiteState.IDLE
+                    && early.runners().isEmpty(), Duration.ofSeconds(60), "early, idle and least recently used, stops");
+            assertEquals(1, hostel.hostel.supervisor().events().get("early", "evict", "memory"));
+            assertEquals(SiteSupervisor.SiteState.RUNNING, hostel.hostel.sites().get("late").supervisor().state());
+            assertEquals("Hello, world!", hostel.get("late.test", "/").body(), "the site in use is untouched");
+            assertEquals(0, hostel.hostel.supervisor().events().get("late", "kill", "memory"), "no kernel kill");
+            assertEquals(0, hostel.hostel.supervisor().events().get("late", "evict", "memory"));
         } finally {
             hostel.stop();
         }

@@ -37,8 +37,8 @@ class SpareRunnerEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // 96 MB of gateway allowance + 256 MB for runners.
-        hostel = TestHostel.start("budget = \"384M\"", dir -> {
+        // The gateway counted for a fixed 128 MB (this test JVM's PSS would vary) + 256 MB for runners.
+        hostel = TestHostel.start("budget = \"384M\"\ngateway_memory = \"128M\"", dir -> {
             TestHostel.site(dir, "ondemand", "ondemand.test", "app:application", APP,
                     "memory = \"96M\"\nidle_timeout = \"10m\"\nenv = { SPARE_X = \"from the site file\" }");
             TestHostel.site(dir, "pinned", "pinned.test", "app:application", APP,

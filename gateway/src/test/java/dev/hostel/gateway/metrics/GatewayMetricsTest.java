@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class GatewayMetricsTest {
     @Test
     void gaugesFollowTheState() {
-        MemoryBudget budget = new MemoryBudget(512L << 20, 96L << 20);
+        MemoryBudget budget = new MemoryBudget(512L << 20, 96L << 20, 0);
         AtomicInteger connections = new AtomicInteger(2);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         new GatewayMetrics(budget, connections::get).bindTo(registry);
@@ -37,7 +37,7 @@ class GatewayMetricsTest {
     @Test
     void prometheusNamesCarryTheirUnit() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new GatewayMetrics(new MemoryBudget(512L << 20, 96L << 20), () -> 0).bindTo(registry);
+        new GatewayMetrics(new MemoryBudget(512L << 20, 96L << 20, 0), () -> 0).bindTo(registry);
         String text = registry.scrape();
         assertTrue(text.contains("hostel_budget_bytes 5.36870912E8"), text);
         assertTrue(text.contains("hostel_budget_used_bytes 1.00663296E8"), text);

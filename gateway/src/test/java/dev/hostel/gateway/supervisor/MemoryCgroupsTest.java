@@ -42,6 +42,14 @@ class MemoryCgroupsTest {
         Files.writeString(runner.dir().resolve("memory.events"), "low 0\nhigh 0\nmax 40\noom 2\noom_kill 1\n");
         assertEquals(1, runner.oomKills());
 
+        // Working set: what the cgroup is charged less the file pages the kernel would reclaim first.
+        Files.writeString(runner.dir().resolve("memory.current"), Long.toString(60 * MB) + "\n");
+        Files.writeString(runner.dir().resolve("memory.stat"),
+                "anon " + 40 * MB + "\nfile " + 20 * MB + "\nactive_file " + 2 * MB + "\ninactive_file " + 18 * MB + "\n");
+        assertEquals(42 * MB, runner.workingSetBytes());
+        assertTrue(cgroups.limitRunners(400 * MB));
+        assertEquals(Long.toString(400 * MB), Files.readString(cgroups.base().resolve("memory.max")));
+
         runner.remove();
         assertFalse(Files.exists(runner.dir()));
         cgroups.close();
@@ -50,7 +58,7 @@ class MemoryCgroupsTest {
     }
 
     @Test
-    void v2WithoutTheMemoryControllerFallsBackToWatchingRss() throws IOException {
+    void v2WithoutTheMemoryControllerFallsBackToWatchingPss() throws IOException {
         Files.writeString(root.resolve("cgroup.controllers"), "cpu io pids\n");
         Files.createDirectories(root.resolve("user.slice"));
         Files.writeString(root.resolve("user.slice/cgroup.controllers"), "cpu pids\n");
@@ -58,7 +66,7 @@ class MemoryCgroupsTest {
         MemoryCgroups cgroups = MemoryCgroups.detect(root, "0::/user.slice\n", 4242);
 
         assertEquals(MemoryCgroups.Mode.NONE, cgroups.mode());
-        assertTrue(cgroups.description().contains("watching RSS instead"), cgroups.description());
+        assertTrue(cgroups.description().contains("watching each runner's PSS instead"), cgroups.description());
         assertTrue(cgroups.create("blog.0.1", 128 * MB).isEmpty());
     }
 
@@ -85,6 +93,15 @@ class MemoryCgroupsTest {
         assertEquals(0, runner.oomKills());
         Files.writeString(runner.dir().resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
         assertEquals(2, runner.oomKills());
+
+        // v1 counts the page cache of the archive and jars the runner read first; inactive, it is not its use.
+        Files.writeString(runner.dir().resolve("memory.usage_in_bytes"), Long.toString(80 * MB) + "\n");
+        Files.writeString(runner.dir().resolve("memory.stat"), "cache " + 38 * MB + "\nrss " + 42 * MB
+                + "\ninactive_file 1\ntotal_cache " + 38 * MB + "\ntotal_rss " + 42 * MB
+                + "\ntotal_inactive_file " + 37 * MB + "\n");
+        assertEquals(43 * MB, runner.workingSetBytes());
+        assertTrue(cgroups.limitRunners(384 * MB));
+        assertEquals(Long.toString(384 * MB), Files.readString(cgroups.base().resolve("memory.limit_in_bytes")));
         assertEquals(-1, OwnMemoryLimit.read(root, "4:memory:/\n"), "a huge v1 limit means none");
     }
 

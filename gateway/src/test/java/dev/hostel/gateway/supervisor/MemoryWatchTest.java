@@ -45,12 +45,12 @@ class MemoryWatchTest {
         watch.checkAll();
         assertEquals(1, recycles.get(), "one recycle, however long it takes");
         assertTrue(p.isAlive());
-        assertEquals(-1, watch.killedAtRss(p.pid()));
+        assertEquals(-1, watch.killedAt(p.pid()));
 
         rss.set(131 * MB);
         watch.checkAll();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "killed above the ceiling");
-        assertEquals(131 * MB, watch.killedAtRss(p.pid()));
+        assertEquals(131 * MB, watch.killedAt(p.pid()));
         watch.close();
     }
 
@@ -77,7 +77,7 @@ class MemoryWatchTest {
         rss.set(200 * MB);
         watch.checkAll();
         assertFalse(p.waitFor(200, TimeUnit.MILLISECONDS));
-        assertEquals(-1, watch.killedAtRss(p.pid()));
+        assertEquals(-1, watch.killedAt(p.pid()));
         watch.close();
     }
 }
