@@ -69,14 +69,12 @@ final class ReleaseDeployer {
         LOG.info(() -> "site " + name + ": release " + id + " unpacked (" + who + ")"
                 + warnings.map(w -> "; some modules did not compile:\n" + w).orElse(""));
         try {
-            Switched switched = switchTo(name, releases, id, "release " + id);
+            releases.openToAll(id);
+            Switched switched = switchTo(name, releases, id, "release " + id, true);
             releases.prune(site.releases().keep());
             return new Switched(name, id, switched.previous(), warnings);
-        } catch (AdminException | IOException e) {
+        } catch (IOException e) {
             quietly(() -> releases.delete(id));
-            if (e instanceof AdminException a) {
-                throw a;
-            }
             throw new AdminException(500, "cannot switch site " + name + " to release " + id + ": " + e.getMessage());
         }
     }
@@ -93,7 +91,7 @@ final class ReleaseDeployer {
                 throw new AdminException(404, "site " + name + " has no release " + target);
             }
             LOG.info(() -> "site " + name + ": rolling back to release " + target + " (" + who + ")");
-            return switchTo(name, releases, target, "rollback to release " + target);
+            return switchTo(name, releases, target, "rollback to release " + target, false);
         } catch (IOException e) {
             throw new AdminException(500, "cannot read the releases of site " + name + ": " + e.getMessage());
         }
@@ -130,7 +128,8 @@ final class ReleaseDeployer {
      * Points {@code current} at {@code id} and waits until a runner of it serves: the running ones are replaced one
      * by one; a site at rest (or without a release until now) is started. Undone when no runner of it serves.
      */
-    private Switched switchTo(String name, SiteReleases releases, String id, String what) throws IOException {
+    private Switched switchTo(String name, SiteReleases releases, String id, String what, boolean isNew)
+            throws IOException {
         Generation g = sites.get(name);
         Optional<String> previous = releases.current();
         Path log = config.logDir().resolve(name + ".log");
@@ -148,6 +147,14 @@ final class ReleaseDeployer {
             releases.activate(previous.get());
         } else {
             releases.deactivate();
+        }
+        // A runner of the release may still have come up (late, or one of several processes): put every runner
+        // back on the previous release, and keep the failed one on disk until the next prune, since it runs.
+        boolean inUse = g.supervisor().runners().stream().anyMatch(r -> !before.contains(r.pid()));
+        if (inUse) {
+            sites.reload(name);
+        } else if (isNew) {
+            releases.delete(id);
         }
         String tail = tail(log, mark);
         LOG.warning(() -> "site " + name + ": " + what + " did not start (" + failure + "); "

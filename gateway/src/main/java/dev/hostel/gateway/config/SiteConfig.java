@@ -132,8 +132,8 @@ public record SiteConfig(
     }
 
     /**
-     * This site with its code at {@code codeRoot}: {@code root}, and the {@code python_path} entries and
-     * {@code static} folders below it, moved there. A runner of a site whose code comes by release is started
+     * This site with its code at {@code codeRoot}: {@code root}, and the {@code python_path} entries below it,
+     * moved there ({@code static} folders follow the link at each lookup instead). A runner of a site whose code comes by release is started
      * with the release the {@code current} link names at that moment, so that a later switch never mixes two
      * releases in one process.
      */
@@ -160,6 +160,7 @@ public record SiteConfig(
                 && root.equals(other.root)
                 && pythonPath.equals(other.pythonPath)
                 && memory == other.memory
+                && memoryReserve == other.memoryReserve
                 && processes == other.processes
                 && threads == other.threads
                 && maxRequests == other.maxRequests

@@ -18,7 +18,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * write or point outside it or that a site's code has no use for: absolute paths, {@code ..}, links whose target
  * leaves the folder, hard links, device files and FIFOs, and more than {@code maxBytes} of content or
  * {@link #MAX_ENTRIES} entries. Each refusal names the entry. Files get mode 0644 (0755 when the archive marks
- * them executable), folders 0755: an archive's modes and owners are not trusted.
+ * them executable): an archive's modes and owners are not trusted ({@link SiteReleases#openToAll} then opens the
+ * folders and the compiled files to the site's user).
  */
 public final class ReleaseArchive {
     /** More entries than a small site's code has, by far; a guard against an archive of millions of empty files. */

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -108,6 +110,34 @@ public final class SiteReleases {
         } finally {
             deleteTree(incoming);
         }
+    }
+
+    /**
+     * Opens release {@code id} to every user for reading (folders 0755, files 0644, or 0755 when executable),
+     * whatever the umask: the site's runners run as its own user, not as Hostel's, and the compiled
+     * {@code $py.class} files are written by Hostel.
+     */
+    public void openToAll(String id) throws IOException {
+        for (Path folder : List.of(dir.getParent(), dir)) {
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Files.walkFileTree(path(id), new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    boolean executable = Files.getPosixFilePermissions(file).contains(PosixFilePermission.OWNER_EXECUTE);
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(
+                            executable ? "rwxr-xr-x" : "rw-r--r--"));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     /** Points {@code current} at release {@code id}, in one rename. */

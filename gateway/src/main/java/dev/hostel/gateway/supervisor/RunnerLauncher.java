@@ -482,7 +482,15 @@ public final class RunnerLauncher implements AutoCloseable {
      * exit). Its stdout's next line is {@code HOSTEL-READY}, as for a runner started for the site.
      */
     Process adopt(SiteConfig configured, Path socket, SpareProcess spare) throws IOException {
-        SiteConfig site = withCurrentRelease(configured);
+        SiteConfig site;
+        try {
+            site = withCurrentRelease(configured);
+        } catch (IOException e) {
+            // Claimed, so out of the pool: it must not live on unseen.
+            spare.process().destroyForcibly();
+            spare.cgroup().ifPresent(RunnerCgroup::remove);
+            throw e;
+        }
         Files.deleteIfExists(socket);
         Process process = spare.process();
         try {

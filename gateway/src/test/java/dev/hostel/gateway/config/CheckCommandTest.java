@@ -119,8 +119,8 @@ class CheckCommandTest {
         assertEquals(conf + "/: hostel.toml ok, 1 site ok, 1 error\n", out.toString());
         assertEquals(
                 ConfigLoader.display(sitesDir.resolve("big.toml"))
-                        + ": memory: does not fit the budget: needs 512 MB (2 x 256 MB), the budget holds"
-                        + " 384 MB for runners (512 MB less 128 MB for the gateway); Hostel would not start it\n",
+                        + ": memory: does not fit the budget: needs 512 MB (2 x 256 MB reserved), the budget holds"
+                        + " 480 MB for runners (512 MB less 32 MB for the gateway); Hostel would not start it\n",
                 err.toString());
     }
 

@@ -62,6 +62,7 @@ class DensityEndToEndTest {
         // The runners' class-data archive first, as an installed Hostel has it after its first start: a runner
         // started before it exists is bigger (55 MB for hello) and would not fit a 48M ceiling.
         dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-density-");
+        TestHostel.passable(dir);
         try (RunnerLauncher launcher = new RunnerLauncher(TestHostel.HOME, dir.resolve("prep"), dir.resolve("prep"))) {
             assertTrue(launcher.awaitPrepared(300), "the class-data archive for runners could not be made");
         }

@@ -50,6 +50,7 @@ class GatewayFootprintEndToEndTest {
     @BeforeAll
     static void gatewayJar() throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-footprint-");
+        TestHostel.passable(dir);
         Path jar = dir.resolve("gateway.jar");
         Path classes = TestHostel.HOME.resolve("gateway/target/classes");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));

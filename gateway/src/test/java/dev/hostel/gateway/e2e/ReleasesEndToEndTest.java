@@ -48,6 +48,7 @@ class ReleasesEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         work = Files.createTempDirectory(Path.of("/tmp"), "hostel-rel-");
+        TestHostel.passable(work);
         hostel = TestHostel.start("budget = \"1G\"", dir -> Files.writeString(dir.resolve("rel.toml"), """
                 hosts = ["rel.test"]
                 app = "app:application"

@@ -110,6 +110,7 @@ public final class TestHostel {
 
     /** The same with {@code prefix} (null: the repository), where relative roots and releases live. */
     public static Path writeConf(Path dir, String hostelToml, Path prefix) throws IOException {
+        passable(dir);
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf.resolve("sites.d"));
         Files.writeString(conf.resolve("hostel.toml"), """
@@ -121,6 +122,15 @@ public final class TestHostel {
                 """.formatted(dir.resolve("run/hostel.sock"), prefix == null ? HOME : prefix, dir.resolve("logs"),
                 hostelToml));
         return conf;
+    }
+
+    /**
+     * Makes {@code dir} passable, not listable (0711): run as root, Hostel runs each site as its own user, which must
+     * reach the runner sockets (and a release's code) below it. A temporary folder is 0700.
+     */
+    public static Path passable(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        return dir;
     }
 
     static void exampleAndTestSites(Path sitesDir) throws IOException {

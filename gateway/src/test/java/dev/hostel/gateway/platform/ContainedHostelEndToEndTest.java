@@ -54,6 +54,7 @@ class ContainedHostelEndToEndTest {
                 + " controller): the test of Hostel inside a 512M cgroup is skipped");
         cgroup = made.get();
         dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-pod-");
+        TestHostel.passable(dir);
         Path conf = Files.createDirectories(dir.resolve("conf"));
         sitesDir = Files.createDirectories(conf.resolve("sites.d"));
         metricsPort = freePort();
