@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** {@code hostel}: the command line. Each subcommand is a class of its own in {@code cli}. */
 @Command(name = "hostel", mixinStandardHelpOptions = true, version = "hostel " + Main.VERSION,
         description = "Hosts many small Python WSGI sites, each in its own Jython runner process.",
-        subcommands = {RunCommand.class, CheckCommand.class, CtlCommand.class, PrepareCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, CtlCommand.class, PrepareCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 

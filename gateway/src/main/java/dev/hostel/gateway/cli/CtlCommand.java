@@ -33,7 +33,8 @@ import java.util.List;
  * {@code admin_socket} of the configuration directory's {@code hostel.toml} ({@code --conf}, {@code $HOSTEL_CONF},
  * the installation's {@code conf/}), so that it works from any directory.
  */
-@Command(name = "ctl", mixinStandardHelpOptions = true,
+// scope INHERIT: every subcommand takes --help too (`hostel ctl top --help`).
+@Command(name = "ctl", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         description = "Control a running Hostel over its admin socket.",
         subcommands = CommandLine.HelpCommand.class)
 public final class CtlCommand {
