@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -47,6 +48,7 @@ public final class RunnerProcess {
     /** Completes after the supervisor has handled the exit (budget released, restart scheduled). */
     volatile CompletableFuture<Void> handled;
     private volatile RunnerState state = RunnerState.STARTING;
+    private volatile long uid = -1;
     private volatile Process process;
     private volatile long startedNanos;
     private volatile long readyNanos;
@@ -221,6 +223,32 @@ public final class RunnerProcess {
     public long pid() {
         Process p = process;
         return p == null ? -1 : p.pid();
+    }
+
+    /**
+     * The uid its process runs as (its real uid: {@code setpriv} sets real, effective and saved alike), read from
+     * {@code /proc} once it is known; -1 while it is not (not started, or no {@code /proc}).
+     */
+    public long uid() {
+        long known = uid;
+        if (known >= 0) {
+            return known;
+        }
+        long pid = pid();
+        if (pid < 0) {
+            return -1;
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Uid:")) {
+                    uid = Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+                    return uid;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     public CompletableFuture<RunnerProcess> ready() {

@@ -8,10 +8,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -68,7 +70,11 @@ final class RunnerPool {
                 })
                 .connect(address);
         connect.addListener(f -> {
-            if (f.isSuccess()) {
+            String stranger = f.isSuccess() ? stranger(connect.channel()) : null;
+            if (stranger != null) {
+                connect.channel().close();
+                promise.setFailure(new IOException(stranger));
+            } else if (f.isSuccess()) {
                 Channel ch = connect.channel();
                 // An idle connection the runner closes must not be lent again.
                 ch.closeFuture().addListener(closed -> {
@@ -83,6 +89,30 @@ final class RunnerPool {
             }
         });
         return promise;
+    }
+
+    /**
+     * Why the process at the other end of {@code ch} is not this runner, or null when it is (or cannot be told): its
+     * uid (SO_PEERCRED, epoll transport only) must be the runner's own, or root's. The runner's socket folder is its
+     * user's alone (0700), so only that user or root can listen there; this is the second lock, as the runner
+     * checks the gateway's uid on its side.
+     */
+    private String stranger(Channel ch) {
+        if (!(ch instanceof EpollDomainSocketChannel epoll)) {
+            return null;
+        }
+        long expected = runner.uid();
+        try {
+            long peer = epoll.peerCredentials().uid();
+            if (expected < 0 || peer == expected || peer == 0) {
+                return null;
+            }
+            return "runner " + runner.index() + " of site " + runner.site().name() + ": its socket " + address
+                    + " is served by uid " + peer + ", not the runner's uid " + expected + "; not connecting";
+        } catch (IOException e) {
+            return "runner " + runner.index() + " of site " + runner.site().name() + ": cannot read the credentials"
+                    + " of its socket's peer: " + e.getMessage();
+        }
     }
 
     /** Takes back a connection at a message boundary. Called on the connection's event loop. */
