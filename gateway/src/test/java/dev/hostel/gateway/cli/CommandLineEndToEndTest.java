@@ -41,6 +41,7 @@ class CommandLineEndToEndTest {
     @BeforeEach
     void installation() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-cli-");
+        TestHostel.passable(dir);
         conf = dir.resolve("conf");
         Files.createDirectories(conf.resolve("sites.d"));
         writeHostelToml("127.0.0.1:0");

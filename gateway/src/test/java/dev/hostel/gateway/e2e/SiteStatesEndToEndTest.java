@@ -49,6 +49,7 @@ class SiteStatesEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         files = Files.createTempDirectory(Path.of("/tmp"), "hostel-states-");
+        TestHostel.passable(files);
         brokenRoot = Files.createDirectories(files.resolve("brokenapp"));
         Files.writeString(brokenRoot.resolve("app.py"), "def application(environ, start_response:\n    pass\n");
         hostel = TestHostel.start("budget = \"800M\"", dir -> {
