@@ -110,7 +110,7 @@ public final class TestHostel {
 
     /** The same with {@code prefix} (null: the repository), where relative roots and releases live. */
     public static Path writeConf(Path dir, String hostelToml, Path prefix) throws IOException {
-        passable(dir);
+        passable(Files.createDirectories(dir));
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf.resolve("sites.d"));
         Files.writeString(conf.resolve("hostel.toml"), """
