@@ -269,12 +269,15 @@ public final class Controller implements AutoCloseable {
                 }
                 continue;
             }
+            if (site == null) {
+                continue; // a removal: reported from the diff below
+            }
             if (diff.changed().contains(site)) {
                 changed.add(name);
                 if (done == Change.IN_PLACE) {
                     inPlace.add(name);
                 }
-            } else if (site != null) {
+            } else {
                 added.add(name);
             }
         }

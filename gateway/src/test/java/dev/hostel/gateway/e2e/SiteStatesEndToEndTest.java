@@ -215,7 +215,7 @@ class SiteStatesEndToEndTest {
     void aSiteThatDoesNotFitTheBudgetIsShownRefusedAndAnswers503AtOnce() throws Exception {
         JsonNode site = site("big");
         assertEquals("refused", site.path("state").asText(), site.toString());
-        assertEquals("site big does not fit the budget: needs 1024 MB (1 x 1024 MB), the budget holds 672 MB for"
+        assertEquals("site big does not fit the budget: its ceiling is 1024 MB, the budget holds 672 MB for"
                 + " runners (800 MB less 128 MB for the gateway)", site.path("problem").asText());
 
         HttpResponse<String> response = hostel.get("big.test", "/");

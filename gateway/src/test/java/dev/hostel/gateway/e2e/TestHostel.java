@@ -91,7 +91,10 @@ public final class TestHostel {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-e2e-");
         // Passable, not listable: run as root, Hostel runs each site as its own user, which must reach run/.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-        Path conf = writeConf(dir, hostelToml, prefix);
+        // The gateway here is this test JVM, whose PSS says nothing of a gateway's: count it as a fixed 128M unless
+        // the test says otherwise (a real `hostel run` process measures its own).
+        String toml = hostelToml.contains("gateway_memory") ? hostelToml : hostelToml + "\ngateway_memory = \"128M\"";
+        Path conf = writeConf(dir, toml, prefix);
         sites.write(conf.resolve("sites.d"));
         HostelConfig config = ConfigLoader.loadHostel(conf);
         Hostel hostel = new Hostel(config, HOME);
