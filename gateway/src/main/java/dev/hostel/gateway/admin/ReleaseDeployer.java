@@ -150,7 +150,8 @@ final class ReleaseDeployer {
         }
         // A runner of the release may still have come up (late, or one of several processes): put every runner
         // back on the previous release, and keep the failed one on disk until the next prune, since it runs.
-        boolean inUse = g.supervisor().runners().stream().anyMatch(r -> !before.contains(r.pid()));
+        boolean inUse = g.supervisor().runners().stream()
+                .anyMatch(r -> !before.contains(r.pid()) && r.state() == RunnerState.READY);
         if (inUse) {
             sites.reload(name);
         } else if (isNew) {
