@@ -3,7 +3,6 @@ package dev.hostel.gateway;
 import dev.hostel.gateway.supervisor.RunnerState;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 
-import java.nio.file.Files;
 import java.util.List;
 
 /**
@@ -34,7 +33,7 @@ public final class Readiness {
     private static boolean waitsForAnOperator(SiteSupervisor site) {
         SiteSupervisor.SiteState state = site.state();
         return state == SiteSupervisor.SiteState.BROKEN || state == SiteSupervisor.SiteState.REFUSED
-                || site.site().releases().fromReleases() && !Files.isDirectory(site.site().root());
+                || site.site().missingRelease() != null;
     }
 
     private static boolean serves(SiteSupervisor site) {

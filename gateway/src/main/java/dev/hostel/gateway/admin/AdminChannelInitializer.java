@@ -29,11 +29,7 @@ final class AdminChannelInitializer extends ChannelInitializer<Channel> {
     private final Path uploads;
     private final Function<ReleaseUpload, CompletableFuture<AdminResponse>> deploy;
 
-    AdminChannelInitializer(Function<AdminRequest, CompletableFuture<AdminResponse>> api, boolean checkPeer) {
-        this(api, checkPeer, null, null);
-    }
-
-    /** With release uploads streamed into {@code uploads} and handed to {@code deploy}. */
+    /** Release uploads are streamed into {@code uploads} and handed to {@code deploy}. */
     AdminChannelInitializer(Function<AdminRequest, CompletableFuture<AdminResponse>> api, boolean checkPeer,
                             Path uploads, Function<ReleaseUpload, CompletableFuture<AdminResponse>> deploy) {
         this.api = api;
@@ -48,9 +44,7 @@ final class AdminChannelInitializer extends ChannelInitializer<Channel> {
         if (checkPeer) {
             ch.pipeline().addLast("peer", new PeerCredentialsFilter());
         }
-        if (deploy != null) {
-            ch.pipeline().addLast("releases", new ReleaseUploadHandler(uploads, deploy));
-        }
+        ch.pipeline().addLast("releases", new ReleaseUploadHandler(uploads, deploy));
         ch.pipeline()
                 .addLast("aggregator", new HttpObjectAggregator(MAX_BODY))
                 .addLast("api", new AdminHttpHandler(api));

@@ -2,6 +2,7 @@ package dev.hostel.gateway.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -142,6 +143,17 @@ public record SiteConfig(
                 pythonPath.stream().map(p -> moved(p, codeRoot)).toList(), isDefault, memory, memoryReserve, processes, threads,
                 idleTimeout, requestTimeout, startTimeout, maxRequests, maxBody, env, staticAliases, user, group,
                 releases);
+    }
+
+    /**
+     * Why this site cannot run yet, or null when it can: its code comes by release and none has been deployed (its
+     * {@code current} link does not exist). Read from the disk at each call: a deploy changes the answer.
+     */
+    public String missingRelease() {
+        if (!releases.fromReleases() || Files.isDirectory(root)) {
+            return null;
+        }
+        return "site " + name + " has no release yet: deploy one with `hostel ctl deploy " + name + " SOURCE`";
     }
 
     private Path moved(Path p, Path codeRoot) {

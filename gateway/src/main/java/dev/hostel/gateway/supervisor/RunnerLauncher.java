@@ -520,9 +520,9 @@ public final class RunnerLauncher implements AutoCloseable {
         if (!site.releases().fromReleases()) {
             return site;
         }
-        if (!Files.isDirectory(site.root())) {
-            throw new IOException("site " + site.name() + " has no release yet: deploy one with `hostel ctl deploy "
-                    + site.name() + " SOURCE`");
+        String missing = site.missingRelease();
+        if (missing != null) {
+            throw new IOException(missing);
         }
         return site.withCodeAt(site.root().toRealPath());
     }

@@ -3,7 +3,6 @@ package dev.hostel.gateway.supervisor;
 import dev.hostel.gateway.config.SiteConfig;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,10 +154,10 @@ public final class SiteSupervisor implements RunnerDemand {
      * or fails when the first runner of a slot could not start (budget full, app broken).
      */
     public CompletableFuture<Void> start() {
-        if (site.releases().fromReleases() && !Files.isDirectory(site.root())) {
+        String missing = site.missingRelease();
+        if (missing != null) {
             // Nothing to start until its first release: the requests waiting for it get 503 with the reason.
-            IllegalStateException none = new IllegalStateException("site " + site.name()
-                    + " has no release yet: deploy one with `hostel ctl deploy " + site.name() + " SOURCE`");
+            IllegalStateException none = new IllegalStateException(missing);
             listener.unavailable(none);
             return CompletableFuture.failedFuture(none);
         }
