@@ -1,5 +1,5 @@
-# Shared by bench/coldstart and bench/footprint: start and stop a Hostel of the benchmark's own, find its runners.
-# Sourced, not run. Expects REPO and WORK to be set.
+# Shared by the section scripts (bench/coldstart, bench/footprint, bench/density...): start and stop a Hostel of
+# the section's own, find its runners. Sourced, not run. Expects REPO and WORK to be set.
 
 HOSTEL_PID=""
 
