@@ -182,7 +182,10 @@ report_commands() {
     echo
     echo "Reproduce: \`scripts/bench\` (full: side by side, then every section script), \`scripts/bench --quick\`,"
     echo "\`scripts/bench --sections none\` (side by side only), or one section alone: \`bench/coldstart --into BENCHMARKS.md\`"
-    echo "(bench/README.md lists them). Servers (paths under \`bench-work/\` are generated from \`bench/peers/\`):"
+    echo "(bench/README.md lists them). Servers (paths under \`bench-work/\` are generated from \`bench/peers/\`;"
+    local as="as the invoking user"
+    [ -z "$PEER_USER" ] || as="as $PEER_USER, through \`${AS_PEER[*]}\`"
+    echo "gunicorn, uWSGI and nginx run $as):"
     echo
     echo '```'
     for g in hostel gunicorn uwsgi nginx; do
