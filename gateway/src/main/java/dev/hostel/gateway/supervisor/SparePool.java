@@ -27,18 +27,19 @@ import java.util.stream.Collectors;
  *
  * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
  * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
- * the ceiling, and it runs as the user of the sites it serves (a JVM cannot change its user once started, and a
- * spare never runs as root to serve a site), so a spare serves only sites of exactly its {@linkplain Kind kind}:
- * ceiling and user. When Hostel is not root every site shares its user, and the spare of a ceiling serves all its
- * sites. When Hostel is root each site has a user of its own (unless sites name the same {@code user}), and the
- * spare of a ceiling is started for the site the caller prefers (the {@link Supervisor}: a site at rest, the most
- * recently used first), and kept while any on-demand site of its kind remains, so that sites coming and going do
- * not churn spares. There is no configuration key: the contract has none, and the budget decides instead, as
- * follows.
+ * the ceiling, so a spare serves only sites of exactly its {@linkplain Kind kind}: ceiling and user. When Hostel is
+ * not root every site shares its user, and the spare of a ceiling serves all its sites. When Hostel is root each
+ * site has a user of its own, and the spare is started privileged instead ({@link RunnerLauncher#spareUser}: root
+ * with only the capabilities to change its ids, running only Hostel's own rehearsal), and becomes the claiming
+ * site's user before it touches anything of the site (the runner's {@code UserSwitch}): so again one spare serves
+ * every site of its ceiling, as uWSGI's and mod_wsgi's daemons drop to their user after they start. There is no
+ * configuration key: the contract has none, and the budget decides instead, as follows.
  *
  * <p>Budget: a spare is real memory, so it reserves its ceiling in the {@link MemoryBudget} while it waits, and is
- * started only when that reservation succeeds. It is the first thing given up when a runner needs room
- * ({@link #giveUpOne}, called by {@link Supervisor} before it evicts any site), and none is started again for
+ * started only when that reservation succeeds. It has priority over idle sites: when there is no room for it, the
+ * {@link Supervisor} stops the least recently used idle site that may scale to zero to make some (a spare serves
+ * the next cold start of any site of its ceiling; a stopped idle site costs one such cold start). When a runner
+ * needs room it is given up only after the idle sites ({@link #giveUpOne}), and then none is started again for
  * {@link #PAUSE_AFTER_GIVE_UP}, so that the room goes to the runner that needed it. When a site claims a spare
  * ({@link #claim}), the spare's reservation becomes the site runner's: the caller must not reserve again, and
  * releases it when that runner exits, as for any runner. The replacement spare starts {@link #REPLACE_AFTER} later,
@@ -60,7 +61,7 @@ public final class SparePool implements AutoCloseable {
             "TZ|LANG|LANGUAGE|LC_.*|PATH|CLASSPATH|JAVA_.*|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JYTHON.*|PYTHON.*|LD_.*"
                     + "|MALLOC_.*");
 
-    /** What a spare is for: sites of this ceiling run by this user. */
+    /** What a spare is for: sites of this ceiling run by this user (or any user, for a privileged spare). */
     record Kind(long ceiling, RunAs who) {}
 
     private final RunnerLauncher launcher;
@@ -84,10 +85,10 @@ public final class SparePool implements AutoCloseable {
 
     /**
      * The spare wanted for each ceiling, the ceiling used by the most on-demand sites first (then the smaller): of
-     * the user of the first such site in {@code sites}.
+     * the spare user of the first such site in {@code sites}.
      *
      * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
-     * @param users the user of each site's runners
+     * @param users the user a spare for each site runs as
      */
     static List<Kind> wanted(List<SiteConfig> sites, Function<SiteConfig, RunAs> users) {
         Map<Long, Integer> count = new LinkedHashMap<>();
@@ -108,15 +109,17 @@ public final class SparePool implements AutoCloseable {
 
     /**
      * Brings the pool in line with {@code sites}: gives up spares of kinds no site has any more, and starts the
-     * missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     * missing ones while the budget has room. Called every second by the supervisor.
      *
      * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
+     * @return the ceiling of the most wanted spare the budget had no room for, for the supervisor to make room
+     *     (it stops an idle site); empty when every wanted spare is there or starting, or the pool is paused
      */
-    synchronized void maintain(List<SiteConfig> sites) {
+    synchronized Optional<Long> maintain(List<SiteConfig> sites) {
         if (closed) {
-            return;
+            return Optional.empty();
         }
-        Set<Kind> kept = servable(sites).stream().map(s -> new Kind(s.memory(), launcher.users().of(s)))
+        Set<Kind> kept = servable(sites).stream().map(s -> new Kind(s.memory(), launcher.spareUser(s)))
                 .collect(Collectors.toSet());
         for (SpareProcess spare : spares) {
             if (!kept.contains(kind(spare))) {
@@ -126,17 +129,18 @@ public final class SparePool implements AutoCloseable {
         }
         // The CDS archive and the unpacked Jython home make a spare the runner a site would get: wait for them.
         if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
-            return;
+            return Optional.empty();
         }
-        for (Kind kind : wanted(sites, launcher.users()::of)) {
+        for (Kind kind : wanted(sites, launcher::spareUser)) {
             if (spares.stream().anyMatch(s -> s.ceiling() == kind.ceiling() && kept.contains(kind(s)))) {
                 continue;
             }
             if (!budget.tryReserve(kind.ceiling())) {
-                return; // the most wanted kinds come first; the rest wait for room
+                return Optional.of(kind.ceiling()); // the most wanted kinds come first; the rest wait for room
             }
             start(kind);
         }
+        return Optional.empty();
     }
 
     private static Kind kind(SpareProcess spare) {
@@ -207,7 +211,7 @@ public final class SparePool implements AutoCloseable {
         if (!canServe(site) || launcher.users().refusal(site).isPresent()) {
             return Optional.empty();
         }
-        Kind wanted = new Kind(site.memory(), launcher.users().of(site));
+        Kind wanted = new Kind(site.memory(), launcher.spareUser(site));
         for (SpareProcess spare : spares) {
             if (kind(spare).equals(wanted) && spare.claim()) {
                 spares.remove(spare);

@@ -43,14 +43,16 @@ class SparePoolTest {
     }
 
     @Test
-    void asRootTheSpareOfACeilingRunsAsTheUserOfTheSiteThatComesFirstNeverRoot() {
+    void asRootOneSpareOfACeilingServesEverySiteOfItStartedPrivilegedTheSitesKeepingTheirOwnUsers() {
         SiteConfig b = site("b", "memory = \"96M\"\nidle_timeout = \"5m\"");
         SiteConfig c = site("c", "memory = \"96M\"\nidle_timeout = \"1m\"");
         RunAs userOfB = AS_ROOT.of(b);
         RunAs userOfC = AS_ROOT.of(c);
         assertNotEquals(userOfB, userOfC, "each site its own dynamic user");
-        assertEquals(List.of(new SparePool.Kind(96 * MB, userOfC)), SparePool.wanted(List.of(c, b), AS_ROOT::of),
-                "one spare per ceiling, for the site the supervisor prefers");
+        assertEquals(List.of(new SparePool.Kind(96 * MB, RunnerLauncher.PRIVILEGED_SPARE)),
+                SparePool.wanted(List.of(c, b), s -> RunnerLauncher.spareUser(AS_ROOT, s)),
+                "one spare per ceiling, which either site can claim");
+        assertEquals(RunnerLauncher.spareUser(AS_ROOT, b), RunnerLauncher.spareUser(AS_ROOT, c));
         for (RunAs user : List.of(userOfB, userOfC)) {
             assertTrue(user.uid() >= SiteUsers.DYNAMIC_FIRST && user.uid() <= SiteUsers.DYNAMIC_LAST, user.toString());
             assertEquals(user.uid(), user.gid());
@@ -58,6 +60,8 @@ class SparePoolTest {
         assertEquals(userOfB, AS_ROOT.of(b), "a site keeps its uid");
         assertEquals(userOfB, new SiteUsers(new RunAs(0, 0, "/root", "root", false)).of(b),
                 "derived from the name: the same in another Hostel");
+        SiteUsers notRoot = new SiteUsers(SHARED);
+        assertEquals(SHARED, RunnerLauncher.spareUser(notRoot, b), "not root: the spare runs as Hostel's user");
     }
 
     private static List<SparePool.Kind> wanted(List<SiteConfig> sites) {
