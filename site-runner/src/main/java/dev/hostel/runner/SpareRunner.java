@@ -75,10 +75,11 @@ final class SpareRunner {
         transport = RunnerServer.Transport.best();
         group = RunnerServer.newEventLoopGroup(transport);
         long pid = ProcessHandle.current().pid();
-        out.println(SPARE_LINE + " " + pid);
-        out.flush();
+        // Logged before the line that lets a site claim it: after, it could land in that site's log.
         Log.info("spare runner (pid " + pid + ") ready in " + (System.nanoTime() - started) / 1_000_000
                 + " ms after the JVM; waiting for LOAD");
+        out.println(SPARE_LINE + " " + pid);
+        out.flush();
     }
 
     /**

@@ -20,9 +20,10 @@ import java.util.logging.Logger;
  * makes room, one step at a time, as a kubelet evicts under node pressure:
  *
  * <ol>
- *   <li>the least recently used idle site that may scale to zero is stopped (it starts again on its next
- *       request, from a spare runner when there is one);</li>
+ *   <li>the least recently used site that may scale to zero and had no request for {@link Supervisor#IDLE} is
+ *       stopped (it starts again on its next request, from a spare runner when there is one);</li>
  *   <li>else a spare runner is given up;</li>
+ *   <li>else the least recently used such site with nothing in flight is stopped;</li>
  *   <li>else, only when the instance is over its total, the runner furthest beyond its reservation is recycled:
  *       the site that grew pays for it, not a neighbour.</li>
  * </ol>
@@ -107,16 +108,19 @@ final class MemoryPressure {
     private CompletableFuture<Void> relieve(RunnerProcess furthest) {
         String why = "memory pressure (" + MemoryBudget.mb(budget.inUse()) + " of " + MemoryBudget.mb(budget.total())
                 + " in use)";
-        Optional<SiteSupervisor> idle = Supervisor.leastRecentlyUsedIdle(sites.get(), null, System.nanoTime());
+        Optional<SiteSupervisor> idle = Supervisor.leastRecentlyUsedIdle(sites.get(), null, Supervisor.quietSince());
+        if (idle.isEmpty()) {
+            Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne(why);
+            if (spareGone.isPresent()) {
+                return spareGone.get();
+            }
+            idle = Supervisor.leastRecentlyUsedIdle(sites.get(), null, System.nanoTime());
+        }
         if (idle.isPresent()) {
             SiteSupervisor site = idle.get();
             LOG.info(() -> why + ": stopping site " + site.site().name() + ", idle and the least recently used");
             launcher.events().count(site.site().name(), "evict", "memory");
             return site.scaleToZero(why);
-        }
-        Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne(why);
-        if (spareGone.isPresent()) {
-            return spareGone.get();
         }
         if (budget.inUse() > budget.total() && furthest != null) {
             RunnerProcess runner = furthest;

@@ -24,8 +24,9 @@ import java.util.logging.Logger;
  *
  * <p>Admission: a runner starts only once its site's {@code memory_reserve} is reserved in the budget, or with a
  * spare runner of its ceiling ({@link SparePool}), whose reservation becomes the runner's. When the budget is
- * full, room is made in this order: the least recently used idle site that may scale to zero is stopped (drained
- * first), else a spare is given up, else the least recently used such site still serving is stopped; when none
+ * full, room is made in this order: the least recently used site that may scale to zero and is idle (no request
+ * for {@link #IDLE}) is stopped (drained first), else a spare is given up, else the least recently used such site,
+ * even one used a moment ago, is stopped; when none
  * can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503. A spare comes
  * before idle sites: with no room for it, an idle site is stopped to make some ({@link #makeRoomForSpare}), since a
  * spare serves the next cold start of any site of its ceiling. Separately, {@link MemoryPressure} watches what the
@@ -35,8 +36,11 @@ public final class Supervisor {
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
     /** How long a start may wait for budget that draining runners are about to give back. */
     private static final Duration ADMISSION_WAIT = Duration.ofSeconds(20);
-    /** How long a site must have had no request before it is stopped to make room for a spare. */
-    static final Duration IDLE_BEFORE_MAKING_ROOM = Duration.ofSeconds(5);
+    /**
+     * How long a site must have had no request to be stopped before a spare is given up, or to make room for one: a
+     * site used a moment ago is likelier to be wanted next than a spare.
+     */
+    static final Duration IDLE = Duration.ofSeconds(5);
 
     private final RunnerLauncher launcher;
     private final MemoryBudget budget;
@@ -149,7 +153,7 @@ public final class Supervisor {
         }
         // An idle site goes first: a spare serves the next cold start of any site of its ceiling in well under a
         // second, so a stopped idle site costs less than a missing spare (docs/memory-budget.md).
-        Optional<SiteSupervisor> idle = leastRecentlyUsedIdle(running, requester, System.nanoTime());
+        Optional<SiteSupervisor> idle = leastRecentlyUsedIdle(running, requester, quietSince());
         if (idle.isPresent()) {
             return evict(idle.get(), requester.site().name()).thenCompose(v -> admit(requester, bytes, deadline));
         }
@@ -157,8 +161,8 @@ public final class Supervisor {
         if (spareGone.isPresent()) {
             return spareGone.get().thenCompose(v -> admit(requester, bytes, deadline));
         }
-        // Last, a site that may scale to zero but is serving: the least recently used (a site still starting is
-        // wanted now, and evicting it would only make two cold starts undo each other).
+        // Last, a site that may scale to zero, used a moment ago or serving: the least recently used (a site still
+        // starting is wanted now, and evicting it would only make two cold starts undo each other).
         SiteSupervisor victim = running.stream()
                 .filter(s -> s != requester && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING
                         && s.isFullyStarted())
@@ -180,6 +184,11 @@ public final class Supervisor {
         return CompletableFuture.failedFuture(new BudgetFullException("the memory budget is full ("
                 + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
                 + " in use) and no idle site can be stopped to make room"));
+    }
+
+    /** The {@link System#nanoTime()} since which a site must have had no request to count as idle. */
+    static long quietSince() {
+        return System.nanoTime() - IDLE.toNanos();
     }
 
     /**
@@ -234,13 +243,16 @@ public final class Supervisor {
 
     /**
      * A spare has priority over an idle site: with no room for the spare of a ceiling, the least recently used
-     * site idle for {@link #IDLE_BEFORE_MAKING_ROOM} is stopped, and the next {@link #maintainSpares} starts the
-     * spare in its room. Without such a site, the spare waits.
+     * site idle for {@link #IDLE} is stopped, and the next {@link #maintainSpares} starts the spare in its room.
+     * Never the last site running that may scale to zero: with room for one such runner only, a spare would take
+     * the place of the one site in use, which would then be stopped each time it pauses (churn for nothing).
+     * Without such a site, the spare waits.
      */
     private CompletableFuture<Void> makeRoomForSpare(long ceiling) {
-        long quietSince = System.nanoTime() - IDLE_BEFORE_MAKING_ROOM.toNanos();
-        Optional<SiteSupervisor> idle = leastRecentlyUsedIdle(running, null, quietSince);
-        if (idle.isEmpty()) {
+        Optional<SiteSupervisor> idle = leastRecentlyUsedIdle(running, null, quietSince());
+        long onDemandRunning = running.stream()
+                .filter(s -> s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING).count();
+        if (idle.isEmpty() || onDemandRunning < 2) {
             return CompletableFuture.completedFuture(null);
         }
         return evict(idle.get(), "a spare runner of " + MemoryBudget.mb(ceiling));

@@ -13,6 +13,7 @@ import dev.hostel.gateway.supervisor.SparePool;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -155,6 +156,9 @@ class SpareRunnerEndToEndTest {
     void aSiteThatNeedsRoomStopsAnIdleSiteBeforeTheSpare() throws Exception {
         long sparePid = readySpare(-1);
         assertEquals(320L << 20, hostel.hostel.budget().used(), "gateway + other + spare");
+        // Idle means no request for a few seconds: a site used a moment ago would be kept and the spare given up.
+        Await.until(() -> System.nanoTime() - site("other").lastRequestNanos() > Duration.ofSeconds(6).toNanos(),
+                Await.RUNNER_START, "other never became idle");
 
         assertEquals("pinned", Await.ok(hostel, "pinned.test", "/").body()); // a new JVM: may outlast the gateway's wait
         assertNotEquals(sparePid, site("pinned").runners().get(0).pid(), "a site setting TZ takes no spare");
