@@ -12,6 +12,7 @@ import dev.hostel.gateway.supervisor.SparePool;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -90,7 +91,12 @@ class SpareRunnerEndToEndTest {
         }
         assertTrue(threads.size() > 5, "a JVM's threads: " + threads);
         for (Path thread : threads) {
-            String status = Files.readString(thread.resolve("status"));
+            String status;
+            try {
+                status = Files.readString(thread.resolve("status"));
+            } catch (NoSuchFileException ended) {
+                continue; // a worker thread that ended since the listing
+            }
             String ids = who.uid() + "\t" + who.uid() + "\t" + who.uid() + "\t" + who.uid();
             assertTrue(status.contains("\nUid:\t" + ids + "\n"), thread + ": " + status);
             String gids = who.gid() + "\t" + who.gid() + "\t" + who.gid() + "\t" + who.gid();
