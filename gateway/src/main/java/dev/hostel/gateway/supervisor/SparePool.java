@@ -25,8 +25,10 @@ import java.util.stream.Collectors;
  * Pre-started spare runners, so that a site scaled to zero starts in the time its app takes to import rather than
  * the time a JVM and Jython take to boot (see BENCHMARKS.md, "Cold start").
  *
- * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
- * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
+ * <p>Policy: at most one idle spare per memory ceiling used by a site, the ceilings used by sites that can scale
+ * to zero first (their cold starts), the most used first; then the ceilings of always-on sites, whose runners a
+ * deploy ({@code POST /sites/NAME/releases}) or a change of the site file replaces: with a spare, the new runner
+ * only imports the app. A spare's JVM flags depend on
  * the ceiling, so a spare serves only sites of exactly its {@linkplain Kind kind}: ceiling and user. When Hostel is
  * not root every site shares its user, and the spare of a ceiling serves all its sites. When Hostel is root each
  * site has a user of its own, and the spare is started privileged instead ({@link RunnerLauncher#spareUser}: root
@@ -84,27 +86,35 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * The spare wanted for each ceiling, the ceiling used by the most on-demand sites first (then the smaller): of
-     * the spare user of the first such site in {@code sites}.
+     * The spare wanted for each ceiling: the ceilings used by on-demand sites first, the one used by the most of
+     * them first (then the smaller), then those of always-on sites (a spare makes their next deploy or change fast),
+     * the most used first; each of the spare user of the first such site in {@code sites}.
      *
      * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
      * @param users the user a spare for each site runs as
      */
     static List<Kind> wanted(List<SiteConfig> sites, Function<SiteConfig, RunAs> users) {
-        Map<Long, Integer> count = new LinkedHashMap<>();
+        Map<Long, Integer> onDemand = new LinkedHashMap<>();
+        Map<Long, Integer> all = new LinkedHashMap<>();
         Map<Long, RunAs> first = new LinkedHashMap<>();
         for (SiteConfig site : servable(sites)) {
-            count.merge(site.memory(), 1, Integer::sum);
+            all.merge(site.memory(), 1, Integer::sum);
+            onDemand.merge(site.memory(), onDemand(site) ? 1 : 0, Integer::sum);
             first.putIfAbsent(site.memory(), users.apply(site));
         }
-        List<Long> ceilings = new ArrayList<>(count.keySet());
-        ceilings.sort(Comparator.comparing((Long c) -> -count.get(c)).thenComparing(c -> c));
+        List<Long> ceilings = new ArrayList<>(all.keySet());
+        ceilings.sort(Comparator.comparing((Long c) -> -onDemand.get(c)).thenComparing(c -> -all.get(c))
+                .thenComparing(c -> c));
         return ceilings.stream().map(c -> new Kind(c, first.get(c))).toList();
     }
 
-    /** The on-demand sites a spare could serve. */
+    private static boolean onDemand(SiteConfig site) {
+        return !site.idleTimeout().isZero();
+    }
+
+    /** The sites a spare could serve: any whose env a running JVM can honour. */
     private static List<SiteConfig> servable(Collection<SiteConfig> sites) {
-        return sites.stream().filter(s -> !s.idleTimeout().isZero() && canServe(s)).toList();
+        return sites.stream().filter(SparePool::canServe).toList();
     }
 
     /**
@@ -123,7 +133,7 @@ public final class SparePool implements AutoCloseable {
                 .collect(Collectors.toSet());
         for (SpareProcess spare : spares) {
             if (!kept.contains(kind(spare))) {
-                LOG.info(() -> spare + ": no site of that ceiling and user can scale to zero any more; stopping it");
+                LOG.info(() -> spare + ": no site of that ceiling and user any more; stopping it");
                 retire(spare);
             }
         }
@@ -136,7 +146,10 @@ public final class SparePool implements AutoCloseable {
                 continue;
             }
             if (!budget.tryReserve(kind.ceiling())) {
-                return Optional.of(kind.ceiling()); // the most wanted kinds come first; the rest wait for room
+                // The most wanted kinds come first; the rest wait for room. Only a spare for on-demand sites is
+                // worth stopping an idle one: an always-on site's spare only speeds up its next change.
+                boolean forOnDemand = sites.stream().anyMatch(s -> onDemand(s) && s.memory() == kind.ceiling());
+                return forOnDemand ? Optional.of(kind.ceiling()) : Optional.empty();
             }
             start(kind);
         }

@@ -30,16 +30,17 @@ class SparePoolTest {
     }
 
     @Test
-    void onlySitesThatScaleToZeroWantASpareTheMostCommonCeilingFirst() {
+    void sitesThatScaleToZeroComeFirstTheMostCommonCeilingFirstThenAlwaysOnSites() {
         List<SiteConfig> sites = List.of(
                 site("always", "memory = \"64M\""),
                 site("a", "memory = \"256M\"\nidle_timeout = \"5m\""),
                 site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
                 site("c", "memory = \"96M\"\nidle_timeout = \"1m\""),
                 site("d", "memory = \"128M\"\nidle_timeout = \"1m\""));
-        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), ceilings(wanted(sites)),
-                "96M twice, then the others smallest first; the always-on site's 64M not at all");
-        assertEquals(List.of(), wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB, 64 * MB), ceilings(wanted(sites)),
+                "on demand: 96M twice, then the others smallest first; then the always-on site's 64M");
+        assertEquals(List.of(128 * MB), ceilings(wanted(List.of(site("always", "")))),
+                "an always-on site gets a spare too, for its next deploy");
     }
 
     @Test
