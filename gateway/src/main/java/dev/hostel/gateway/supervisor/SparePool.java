@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,16 +45,23 @@ import java.util.stream.Collectors;
  * needs room it is given up only after the idle sites ({@link #giveUpOne}), and then none is started again for
  * {@link #PAUSE_AFTER_GIVE_UP}, so that the room goes to the runner that needed it. When a site claims a spare
  * ({@link #claim}), the spare's reservation becomes the site runner's: the caller must not reserve again, and
- * releases it when that runner exits, as for any runner. The replacement spare starts {@link #REPLACE_AFTER} later,
- * so that its boot does not compete for CPU with the cold start it just served.
+ * releases it when that runner exits, as for any runner. The replacement spare starts {@link #REPLACE_AFTER} after
+ * the claimed one serves its site ({@link #loaded}), so that its boot does not compete for CPU with the cold start
+ * it is serving.
  *
  * <p>Sites whose {@code env} sets a variable the JVM or the C library reads only when a process starts
  * ({@link #JVM_ENVIRONMENT}) are not given spares: a spare's environment was fixed when it started.
  */
 public final class SparePool implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SparePool.class.getName());
-    /** How long after a claim the replacement waits, so as not to slow the site that was just claimed for. */
+    /**
+     * How long after a claimed spare serves its site the replacement waits, so as not to slow that site's first
+     * answers; while the claimed spare is still loading its site, no spare boots at all (at most
+     * {@link #LOAD_WAIT}): a JVM booting beside it would take the CPU its import needs.
+     */
     static final Duration REPLACE_AFTER = Duration.ofSeconds(1);
+    /** The longest a claimed spare's load holds back its replacement. */
+    static final Duration LOAD_WAIT = Duration.ofSeconds(30);
     /** How long no spare starts after one was given up for room. */
     static final Duration PAUSE_AFTER_GIVE_UP = Duration.ofSeconds(10);
     /** Longest wait before retrying after spares kept failing to start (a broken JVM flag, say). */
@@ -70,6 +78,8 @@ public final class SparePool implements AutoCloseable {
     private final MemoryBudget budget;
     private final List<SpareProcess> spares = new CopyOnWriteArrayList<>();
     private final AtomicLong names = new AtomicLong();
+    /** Claimed spares still loading their site, with the {@link System#nanoTime()} of their claim. */
+    private final Map<SpareProcess, Long> loading = new ConcurrentHashMap<>();
     /** No spare starts before this {@link System#nanoTime()}; lock-free, since a claim on the request path sets it. */
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
     private int failures;
@@ -138,7 +148,9 @@ public final class SparePool implements AutoCloseable {
             }
         }
         // The CDS archive and the unpacked Jython home make a spare the runner a site would get: wait for them.
-        if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
+        long now = System.nanoTime();
+        boolean claimedLoading = loading.values().stream().anyMatch(since -> now - since < LOAD_WAIT.toNanos());
+        if (!launcher.prepared() || now - pausedUntilNanos.get() < 0 || claimedLoading) {
             return Optional.empty();
         }
         for (Kind kind : wanted(sites, launcher::spareUser)) {
@@ -229,12 +241,22 @@ public final class SparePool implements AutoCloseable {
             if (kind(spare).equals(wanted) && spare.claim()) {
                 spares.remove(spare);
                 budget.release(spare.ceiling() - site.memoryReserve());
-                pauseFor(REPLACE_AFTER);
+                loading.put(spare, System.nanoTime());
                 LOG.fine(() -> spare + " claimed by site " + site.name());
                 return Optional.of(spare);
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Called when a claimed spare serves its site, or failed to: its replacement may boot {@link #REPLACE_AFTER}
+     * later.
+     */
+    void loaded(SpareProcess spare) {
+        if (loading.remove(spare) != null) {
+            pauseFor(REPLACE_AFTER);
+        }
     }
 
     /** Kills a claimed spare that was not used after all; its reservation is the claimer's to release. */
