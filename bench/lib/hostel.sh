@@ -64,7 +64,7 @@ runner_pid() {
 }
 
 # await_spare [SECONDS] [COUNT]: until COUNT (default 1) spare runners are ready and not yet claimed by a site, at
-# most SECONDS (default 60). As root a spare runs as the user of one site (README, "Memory").
+# most SECONDS (default 60). As root a spare starts privileged and any site can claim it (README, "Spare runners").
 await_spare() {
     local limit=${1:-60} count=${2:-1} i pid ready
     for ((i = 0; i < limit * 10; i++)); do

@@ -4,14 +4,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The line that turns a spare runner into a site's runner:
  *
  * <pre>
  * LOAD {"site": "blog", "socket": "/abs/blog.0.7.sock", "app": "blog.wsgi:application", "root": "/abs/blog",
- *       "python_path": ["/abs/lib"], "threads": 8, "env": {"KEY": "value"}}
+ *       "python_path": ["/abs/lib"], "threads": 8, "env": {"KEY": "value"},
+ *       "user": {"uid": 800123, "gid": 800123, "name": "800123", "home": "/", "import_locks": "/abs/run/800123/import-locks"}}
  * </pre>
+ *
+ * <p>{@code user} is there when the spare was started privileged (Hostel runs as root): the spare becomes that
+ * user ({@link UserSwitch}) before anything of the site is touched.
  *
  * <p>The fields other than {@code env} are the runner's command-line options and are validated by
  * {@link RunnerOptions#parse} exactly as they would be on a command line, so a spare and a normal start accept
@@ -19,8 +24,9 @@ import java.util.Map;
  *
  * @param arguments the equivalent command line of a normal runner
  * @param env       what the site's {@code env} adds to {@code os.environ}
+ * @param user      whom to become first, when the spare runs privileged
  */
-record LoadCommand(List<String> arguments, Map<String, String> env) {
+record LoadCommand(List<String> arguments, Map<String, String> env, Optional<UserSwitch> user) {
     static final String PREFIX = "LOAD ";
 
     LoadCommand {
@@ -79,12 +85,24 @@ record LoadCommand(List<String> arguments, Map<String, String> env) {
                 env.put((String) e.getKey(), value);
             }
         }
-        return new LoadCommand(arguments, env);
+        return new LoadCommand(arguments, env, user(fields.get("user")));
     }
 
     /** The options, validated as a normal runner's command line would be. */
     RunnerOptions options() {
         return RunnerOptions.parse(arguments.toArray(String[]::new));
+    }
+
+    private static Optional<UserSwitch> user(Object user) {
+        if (user == null) {
+            return Optional.empty();
+        }
+        if (!(user instanceof Map<?, ?> fields) || !(fields.get("uid") instanceof Long uid)
+                || !(fields.get("gid") instanceof Long gid)) {
+            throw new IllegalArgumentException("LOAD: user: expected an object with integers uid and gid");
+        }
+        return Optional.of(new UserSwitch(Math.toIntExact(uid), Math.toIntExact(gid), string(fields, "name"),
+                string(fields, "home"), string(fields, "import_locks")));
     }
 
     private static String string(Map<?, ?> fields, String key) {

@@ -22,7 +22,8 @@ import java.util.Optional;
  * {@code sys.stdout} included, goes to stderr, the site's log). Exit status 2 for bad arguments, 78
  * when the application cannot be loaded (with the module, {@code sys.path}, the traceback and a
  * hint on stderr), 1 when the socket cannot be bound. The runner exits when its parent dies (EOF on
- * stdin: status 0 after closing the server) and drains on SIGTERM (up to {@link #DRAIN_TIMEOUT}).
+ * stdin: status 0 after closing the server) and drains on SIGTERM (up to {@link #DRAIN_TIMEOUT}). A spare exits
+ * with 77 when it cannot become its site's user.
  *
  * <p>With {@code --spare} the runner starts without a site, prints {@code HOSTEL-SPARE <pid>} and waits for the
  * site on stdin ({@link SpareRunner}); from then on the contract above holds unchanged.
@@ -35,6 +36,8 @@ public final class RunnerMain {
 
     static final int EXIT_LISTEN_FAILED = 1;
     static final int EXIT_USAGE = 2;
+    /** EX_NOPERM of sysexits.h: a privileged spare could not (verifiably) become its site's user. */
+    static final int EXIT_USER_SWITCH_FAILED = 77;
     /** EX_CONFIG of sysexits.h: not 3, which the JVM uses for -XX:+ExitOnOutOfMemoryError. */
     static final int EXIT_APP_FAILED = 78;
 
@@ -57,6 +60,10 @@ public final class RunnerMain {
         } catch (IllegalArgumentException e) {
             Log.info(e.getMessage() + "\n" + RunnerOptions.USAGE);
             System.exit(EXIT_USAGE);
+            return;
+        } catch (IllegalStateException e) {
+            Log.info("cannot become the site's user, exiting: " + e.getMessage());
+            System.exit(EXIT_USER_SWITCH_FAILED);
             return;
         }
         Log.site(options.site());

@@ -28,6 +28,9 @@ import org.python.core.imp;
  *
  * <p>What {@code LOAD} changes, and what it cannot:
  * <ul>
+ *   <li>user: when Hostel runs as root the spare starts as root with only the capabilities to change its ids
+ *       ({@code setpriv}, {@code no_new_privs}), runs Hostel's own rehearsal only, and becomes the site's user
+ *       first thing on {@code LOAD} ({@link UserSwitch}), so that one spare serves any site of its ceiling;</li>
  *   <li>output: the gateway reads the spare's stderr and moves it from the pool's log to the site's when it sends
  *       {@code LOAD}; the runner, which runs as the site's user, never opens a log itself;</li>
  *   <li>environment: the site's {@code env} is added to {@code os.environ}, which Jython's {@code os.putenv}
@@ -72,10 +75,11 @@ final class SpareRunner {
         transport = RunnerServer.Transport.best();
         group = RunnerServer.newEventLoopGroup(transport);
         long pid = ProcessHandle.current().pid();
-        out.println(SPARE_LINE + " " + pid);
-        out.flush();
+        // Logged before the line that lets a site claim it: after, it could land in that site's log.
         Log.info("spare runner (pid " + pid + ") ready in " + (System.nanoTime() - started) / 1_000_000
                 + " ms after the JVM; waiting for LOAD");
+        out.println(SPARE_LINE + " " + pid);
+        out.flush();
     }
 
     /**
@@ -93,10 +97,29 @@ final class SpareRunner {
         LoadCommand load = LoadCommand.parse(line.get());
         RunnerOptions options = load.options();
         Log.site(options.site());
+        becomeSiteUser(load);
         applyEnvironment(load.env(), options.root());
         Log.info("spare runner (pid " + ProcessHandle.current().pid() + ") claimed for this site; loading "
                 + options.app() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms to adopt it)");
         return Optional.of(options);
+    }
+
+    /**
+     * A privileged spare (Hostel runs as root) becomes the site's user here, before the site's folder or code is
+     * touched; a spare running as root that is given no user refuses to go on, as one whose switch cannot be
+     * verified does (the caller exits).
+     *
+     * @throws IllegalStateException when the runner must not serve the site
+     */
+    private static void becomeSiteUser(LoadCommand load) {
+        if (load.user().isPresent()) {
+            UserSwitch user = load.user().get();
+            user.apply();
+            Log.info("spare runner now runs as uid " + user.uid() + ", gid " + user.gid()
+                    + " (no supplementary groups, no capabilities)");
+        } else if (UserSwitch.effectiveUid() == 0) {
+            throw new IllegalStateException("refusing to serve a site as root: LOAD named no user to become");
+        }
     }
 
     RunnerServer.Transport transport() {

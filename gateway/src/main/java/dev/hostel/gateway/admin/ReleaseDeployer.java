@@ -25,11 +25,12 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * Deploys and rolls back a site's releases, on the {@link Controller}'s thread: a new release is unpacked and
- * compiled beside the current one, {@code current} is switched to it, and the site's runners are replaced one by
- * one (each new runner takes requests once it serves, then the old one drains), so that no request fails. A release
- * whose runner does not start is undone: {@code current} goes back, the old runners never stopped serving, and the
- * answer carries what the site's log said (its traceback).
+ * Deploys and rolls back a site's releases, on the {@link Controller}'s thread: a new release is unpacked beside
+ * the current one, {@code current} is switched to it, and the site's runners are replaced one by one (each new
+ * runner takes requests once it serves, then the old one drains), so that no request fails. A release whose runner
+ * does not start is undone: {@code current} goes back, the old runners never stopped serving, and the
+ * answer carries what the site's log said (its traceback). A release that serves is then compiled to
+ * {@code $py.class} ({@link Precompiler#compileBeside}) before the deploy answers.
  */
 final class ReleaseDeployer {
     private static final Logger LOG = Logger.getLogger(ReleaseDeployer.class.getName());
@@ -54,29 +55,47 @@ final class ReleaseDeployer {
         SiteConfig site = releasedSite(name);
         SiteReleases releases = SiteReleases.of(config.prefix(), name);
         String id;
-        Optional<String> warnings;
         try {
             id = releases.add(archive, site.releases());
-            warnings = precompiler.compile(releases.path(id));
         } catch (ReleaseException e) {
             throw new AdminException(e.status(), "release refused: " + e.getMessage());
         } catch (IOException e) {
             throw new AdminException(500, "cannot store the release of site " + name + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AdminException(503, "interrupted while compiling the release");
         }
-        LOG.info(() -> "site " + name + ": release " + id + " unpacked (" + who + ")"
-                + warnings.map(w -> "; some modules did not compile:\n" + w).orElse(""));
+        LOG.info(() -> "site " + name + ": release " + id + " unpacked (" + who + ")");
+        Switched switched;
         try {
             releases.openToAll(id);
-            Switched switched = switchTo(name, releases, id, "release " + id, true);
-            releases.prune(site.releases().keep());
-            return new Switched(name, id, switched.previous(), warnings);
+            switched = switchTo(name, releases, id, "release " + id, true);
         } catch (IOException e) {
             quietly(() -> releases.delete(id));
             throw new AdminException(500, "cannot switch site " + name + " to release " + id + ": " + e.getMessage());
         }
+        // Compiled once it serves (its runner compiled what it imported, in memory), so that the site's first
+        // answer of the release never waits for a compiler's JVM; later runners find the $py.class files.
+        Optional<String> warnings = compile(name, releases, id);
+        try {
+            releases.prune(site.releases().keep());
+        } catch (IOException e) {
+            LOG.warning(() -> "site " + name + ": cannot delete old releases: " + e);
+        }
+        return new Switched(name, id, switched.previous(), warnings);
+    }
+
+    private Optional<String> compile(String name, SiteReleases releases, String id) {
+        Optional<String> warnings;
+        try {
+            warnings = precompiler.compileBeside(releases.path(id));
+        } catch (IOException e) {
+            warnings = Optional.of("not compiled ahead: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            warnings = Optional.of("not compiled ahead: interrupted");
+        }
+        Optional<String> w = warnings;
+        LOG.info(() -> "site " + name + ": release " + id + " compiled"
+                + w.map(text -> "; some modules did not compile:\n" + text).orElse(""));
+        return warnings;
     }
 
     /** Back to release {@code id}, or to the one before the current one. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -21,9 +20,10 @@ import java.util.logging.Logger;
  * makes room, one step at a time, as a kubelet evicts under node pressure:
  *
  * <ol>
- *   <li>a spare runner is given up;</li>
- *   <li>else the least recently used idle site that may scale to zero is stopped (it starts again on its next
- *       request);</li>
+ *   <li>the least recently used site that may scale to zero and had no request for {@link Supervisor#IDLE} is
+ *       stopped (it starts again on its next request, from a spare runner when there is one);</li>
+ *   <li>else a spare runner is given up;</li>
+ *   <li>else the least recently used such site with nothing in flight is stopped;</li>
  *   <li>else, only when the instance is over its total, the runner furthest beyond its reservation is recycled:
  *       the site that grew pays for it, not a neighbour.</li>
  * </ol>
@@ -108,14 +108,14 @@ final class MemoryPressure {
     private CompletableFuture<Void> relieve(RunnerProcess furthest) {
         String why = "memory pressure (" + MemoryBudget.mb(budget.inUse()) + " of " + MemoryBudget.mb(budget.total())
                 + " in use)";
-        Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne(why);
-        if (spareGone.isPresent()) {
-            return spareGone.get();
+        Optional<SiteSupervisor> idle = Supervisor.leastRecentlyUsedIdle(sites.get(), null, Supervisor.quietSince());
+        if (idle.isEmpty()) {
+            Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne(why);
+            if (spareGone.isPresent()) {
+                return spareGone.get();
+            }
+            idle = Supervisor.leastRecentlyUsedIdle(sites.get(), null, System.nanoTime());
         }
-        Optional<SiteSupervisor> idle = sites.get().stream()
-                .filter(s -> s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING
-                        && s.isFullyStarted() && s.inFlight() == 0)
-                .min(Comparator.comparingLong(SiteSupervisor::lastRequestNanos));
         if (idle.isPresent()) {
             SiteSupervisor site = idle.get();
             LOG.info(() -> why + ": stopping site " + site.site().name() + ", idle and the least recently used");

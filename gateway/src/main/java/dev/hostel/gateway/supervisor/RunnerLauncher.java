@@ -41,7 +41,8 @@ import java.util.logging.Logger;
  *
  * <p>Each runner runs as its site's user ({@link SiteUsers}): when Hostel is root, the command goes through
  * util-linux's {@code setpriv} (no JNI: the JVM starts as that user, with no capabilities, {@code no_new_privs} and
- * no supplementary groups), after the shell above joined the cgroup as root. Its environment is the site's
+ * no supplementary groups), after the shell above joined the cgroup as root. A spare runner is the exception: it
+ * starts privileged and becomes the user of the site that claims it ({@link #spareUser}). Its environment is the site's
  * {@code env} over a small fixed set ({@link #baseEnvironment}), nothing of the gateway's. Its socket lives in a
  * folder of its own user ({@code runners/UID/}, mode 0700), which no other site's user can enter.
  *
@@ -74,6 +75,11 @@ public final class RunnerLauncher implements AutoCloseable {
         }
     }
 
+    /**
+     * Who a spare runs as when Hostel is root: root itself, but started by {@link #privileged} with no capability
+     * other than changing its ids, which it does first thing when a site claims it (to that site's user).
+     */
+    static final RunAs PRIVILEGED_SPARE = new RunAs(0, 0, "/", "root", false);
     /** Where {@code setpriv} is looked for (util-linux, Essential in Debian: in every Debian image). */
     private static final List<Path> SETPRIV = List.of(Path.of("/usr/bin/setpriv"), Path.of("/bin/setpriv"),
             Path.of("/usr/sbin/setpriv"), Path.of("/sbin/setpriv"));
@@ -389,10 +395,39 @@ public final class RunnerLauncher implements AutoCloseable {
         return cmd;
     }
 
+    /**
+     * The user a spare for {@code site} runs as: when Hostel is root, {@link #PRIVILEGED_SPARE}, which any site of
+     * its ceiling can claim; otherwise the site's (Hostel's own) user.
+     */
+    RunAs spareUser(SiteConfig site) {
+        return spareUser(users, site);
+    }
+
+    static RunAs spareUser(SiteUsers users, SiteConfig site) {
+        return users.switching() ? PRIVILEGED_SPARE : users.of(site);
+    }
+
     /** The command of a spare runner for sites of {@code ceiling} and {@code who}: the same JVM as theirs, no site. */
     List<String> spareCommand(long ceiling, RunAs who) {
-        List<String> cmd = jvm(ceiling, userFlags(who));
+        List<String> cmd = jvm(ceiling, who == PRIVILEGED_SPARE
+                ? List.of("-Dhostel.gateway.uid=" + users.own().uid()) : userFlags(who));
         cmd.add("--spare");
+        return cmd;
+    }
+
+    /**
+     * {@code command} as a privileged spare: root, with no supplementary groups, {@code no_new_privs}, and of all
+     * capabilities only {@code CAP_SETUID} and {@code CAP_SETGID} (the bounding set), which it needs to become a
+     * site's user and loses in doing so.
+     */
+    private List<String> privileged(List<String> command) throws IOException {
+        if (setpriv.isEmpty()) {
+            throw new IOException("setpriv (util-linux) not found: a spare must not run with all of root's"
+                    + " capabilities; install util-linux");
+        }
+        List<String> cmd = new ArrayList<>(List.of(setpriv.get().toString(), "--clear-groups", "--no-new-privs",
+                "--inh-caps=-all", "--bounding-set=-all,+setuid,+setgid", "--"));
+        cmd.addAll(command);
         return cmd;
     }
 
@@ -450,8 +485,13 @@ public final class RunnerLauncher implements AutoCloseable {
      * @param name unique among the runners' cgroups, e.g. {@code _spare-3}
      */
     SpareProcess startSpare(String name, long ceiling, RunAs who) throws IOException {
-        List<String> command = asUser(who, Optional.empty(), spareCommand(ceiling, who));
-        prepareUserDir(who);
+        List<String> command;
+        if (who == PRIVILEGED_SPARE) {
+            command = privileged(spareCommand(ceiling, who));
+        } else {
+            command = asUser(who, Optional.empty(), spareCommand(ceiling, who));
+            prepareUserDir(who);
+        }
         Path log = prepareLog(sparesLog());
         Optional<RunnerCgroup> cgroup = cgroups.create(name, ceiling);
         ProcessBuilder pb = new ProcessBuilder(cgroup.map(c -> inCgroup(c, command)).orElse(command));
@@ -491,12 +531,13 @@ public final class RunnerLauncher implements AutoCloseable {
             spare.cgroup().ifPresent(RunnerCgroup::remove);
             throw e;
         }
-        Files.deleteIfExists(socket);
         Process process = spare.process();
         try {
+            prepareUserDir(users.of(site));
+            Files.deleteIfExists(socket);
             spare.stderr().switchTo(prepareLog(logFile(site)));
             OutputStream stdin = process.getOutputStream();
-            stdin.write(loadLine(site, socket).getBytes(StandardCharsets.UTF_8));
+            stdin.write(loadLine(site, socket, spare.who() == PRIVILEGED_SPARE).getBytes(StandardCharsets.UTF_8));
             stdin.flush();
         } catch (IOException e) {
             process.destroyForcibly();
@@ -527,8 +568,12 @@ public final class RunnerLauncher implements AutoCloseable {
         return site.withCodeAt(site.root().toRealPath());
     }
 
-    /** {@code LOAD <json>}: the site's options as a runner's command line has them, its env and its log. */
-    String loadLine(SiteConfig site, Path socket) {
+    /**
+     * {@code LOAD <json>}: the site's options as a runner's command line has them, its env, and for a privileged
+     * spare ({@code switchUser}) the user to become, with that user's {@code HOME}, {@code USER} and {@code LOGNAME}
+     * under the site's env.
+     */
+    String loadLine(SiteConfig site, Path socket, boolean switchUser) {
         Map<String, Object> load = new LinkedHashMap<>();
         load.put("site", site.name());
         load.put("socket", socket.toString());
@@ -536,7 +581,24 @@ public final class RunnerLauncher implements AutoCloseable {
         load.put("root", site.root().toString());
         load.put("python_path", site.pythonPath().stream().map(Path::toString).toList());
         load.put("threads", site.threads());
-        load.put("env", site.env());
+        if (switchUser) {
+            RunAs who = users.of(site);
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("HOME", who.home());
+            env.put("USER", who.name());
+            env.put("LOGNAME", who.name());
+            env.putAll(site.env());
+            load.put("env", env);
+            Map<String, Object> user = new LinkedHashMap<>();
+            user.put("uid", who.uid());
+            user.put("gid", who.gid());
+            user.put("name", who.name());
+            user.put("home", who.home());
+            user.put("import_locks", userDir(who).resolve("import-locks").toString());
+            load.put("user", user);
+        } else {
+            load.put("env", site.env());
+        }
         try {
             return "LOAD " + Json.MAPPER.writeValueAsString(load) + "\n";
         } catch (JsonProcessingException e) {

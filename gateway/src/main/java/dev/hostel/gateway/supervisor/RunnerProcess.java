@@ -227,7 +227,8 @@ public final class RunnerProcess {
 
     /**
      * The uid its process runs as (its real uid: {@code setpriv} sets real, effective and saved alike), read from
-     * {@code /proc} once it is known; -1 while it is not (not started, or no {@code /proc}).
+     * {@code /proc} once it is known; -1 while it is not (not started, or no {@code /proc}). A spare that is still
+     * becoming the site's user reads as 0, and is read again next time.
      */
     public long uid() {
         long known = uid;
@@ -241,8 +242,12 @@ public final class RunnerProcess {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("Uid:")) {
-                    uid = Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
-                    return uid;
+                    long read = Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+                    // Not kept while root: a claimed spare is root until it becomes its site's user.
+                    if (read != 0) {
+                        uid = read;
+                    }
+                    return read;
                 }
             }
         } catch (IOException | RuntimeException e) {

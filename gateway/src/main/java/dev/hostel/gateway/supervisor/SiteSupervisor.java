@@ -365,7 +365,10 @@ public final class SiteSupervisor implements RunnerDemand {
         synchronized (this) {
             starting[index] = false;
             if (state != SiteState.RUNNING) {
-                spare.ifPresent(SparePool::discard);
+                spare.ifPresent(s -> {
+                    SparePool.discard(s);
+                    parent.spares().loaded(s);
+                });
                 parent.budget().release(site.memoryReserve());
                 parent.starts().release();
                 return CompletableFuture.failedFuture(new IllegalStateException("site " + site.name() + " stopped"));
@@ -379,7 +382,10 @@ public final class SiteSupervisor implements RunnerDemand {
             parent.events().count(site.name(), "start", replacing == null ? "start" : "replace");
             runner.start(parent.launcher(), spare);
         }
-        runner.ready().whenComplete((r, failure) -> parent.starts().release());
+        runner.ready().whenComplete((r, failure) -> {
+            parent.starts().release();
+            spare.ifPresent(s -> parent.spares().loaded(s));
+        });
         runner.ready().thenAccept(r -> {
             synchronized (this) {
                 if (state == SiteState.BROKEN) {

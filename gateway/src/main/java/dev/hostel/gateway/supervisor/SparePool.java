@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,32 +26,42 @@ import java.util.stream.Collectors;
  * Pre-started spare runners, so that a site scaled to zero starts in the time its app takes to import rather than
  * the time a JVM and Jython take to boot (see BENCHMARKS.md, "Cold start").
  *
- * <p>Policy: at most one idle spare per memory ceiling used by a site that can scale to zero (always-on sites start
- * with the gateway and gain nothing), the ceilings used by the most such sites first. A spare's JVM flags depend on
- * the ceiling, and it runs as the user of the sites it serves (a JVM cannot change its user once started, and a
- * spare never runs as root to serve a site), so a spare serves only sites of exactly its {@linkplain Kind kind}:
- * ceiling and user. When Hostel is not root every site shares its user, and the spare of a ceiling serves all its
- * sites. When Hostel is root each site has a user of its own (unless sites name the same {@code user}), and the
- * spare of a ceiling is started for the site the caller prefers (the {@link Supervisor}: a site at rest, the most
- * recently used first), and kept while any on-demand site of its kind remains, so that sites coming and going do
- * not churn spares. There is no configuration key: the contract has none, and the budget decides instead, as
- * follows.
+ * <p>Policy: at most one idle spare per memory ceiling used by a site, the ceilings used by sites that can scale
+ * to zero first (their cold starts), the most used first; then the ceilings of always-on sites, whose runners a
+ * deploy ({@code POST /sites/NAME/releases}) or a change of the site file replaces: with a spare, the new runner
+ * only imports the app. A spare's JVM flags depend on
+ * the ceiling, so a spare serves only sites of exactly its {@linkplain Kind kind}: ceiling and user. When Hostel is
+ * not root every site shares its user, and the spare of a ceiling serves all its sites. When Hostel is root each
+ * site has a user of its own, and the spare is started privileged instead ({@link RunnerLauncher#spareUser}: root
+ * with only the capabilities to change its ids, running only Hostel's own rehearsal), and becomes the claiming
+ * site's user before it touches anything of the site (the runner's {@code UserSwitch}): so again one spare serves
+ * every site of its ceiling, as uWSGI's and mod_wsgi's daemons drop to their user after they start. There is no
+ * configuration key: the contract has none, and the budget decides instead, as follows.
  *
  * <p>Budget: a spare is real memory, so it reserves its ceiling in the {@link MemoryBudget} while it waits, and is
- * started only when that reservation succeeds. It is the first thing given up when a runner needs room
- * ({@link #giveUpOne}, called by {@link Supervisor} before it evicts any site), and none is started again for
+ * started only when that reservation succeeds. It has priority over idle sites: when there is no room for it, the
+ * {@link Supervisor} stops the least recently used idle site that may scale to zero to make some (a spare serves
+ * the next cold start of any site of its ceiling; a stopped idle site costs one such cold start). When a runner
+ * needs room it is given up only after the idle sites ({@link #giveUpOne}), and then none is started again for
  * {@link #PAUSE_AFTER_GIVE_UP}, so that the room goes to the runner that needed it. When a site claims a spare
  * ({@link #claim}), the spare's reservation becomes the site runner's: the caller must not reserve again, and
- * releases it when that runner exits, as for any runner. The replacement spare starts {@link #REPLACE_AFTER} later,
- * so that its boot does not compete for CPU with the cold start it just served.
+ * releases it when that runner exits, as for any runner. The replacement spare starts {@link #REPLACE_AFTER} after
+ * the claimed one serves its site ({@link #loaded}), so that its boot does not compete for CPU with the cold start
+ * it is serving.
  *
  * <p>Sites whose {@code env} sets a variable the JVM or the C library reads only when a process starts
  * ({@link #JVM_ENVIRONMENT}) are not given spares: a spare's environment was fixed when it started.
  */
 public final class SparePool implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SparePool.class.getName());
-    /** How long after a claim the replacement waits, so as not to slow the site that was just claimed for. */
+    /**
+     * How long after a claimed spare serves its site the replacement waits, so as not to slow that site's first
+     * answers; while the claimed spare is still loading its site, no spare boots at all (at most
+     * {@link #LOAD_WAIT}): a JVM booting beside it would take the CPU its import needs.
+     */
     static final Duration REPLACE_AFTER = Duration.ofSeconds(1);
+    /** The longest a claimed spare's load holds back its replacement. */
+    static final Duration LOAD_WAIT = Duration.ofSeconds(30);
     /** How long no spare starts after one was given up for room. */
     static final Duration PAUSE_AFTER_GIVE_UP = Duration.ofSeconds(10);
     /** Longest wait before retrying after spares kept failing to start (a broken JVM flag, say). */
@@ -60,13 +71,15 @@ public final class SparePool implements AutoCloseable {
             "TZ|LANG|LANGUAGE|LC_.*|PATH|CLASSPATH|JAVA_.*|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JYTHON.*|PYTHON.*|LD_.*"
                     + "|MALLOC_.*");
 
-    /** What a spare is for: sites of this ceiling run by this user. */
+    /** What a spare is for: sites of this ceiling run by this user (or any user, for a privileged spare). */
     record Kind(long ceiling, RunAs who) {}
 
     private final RunnerLauncher launcher;
     private final MemoryBudget budget;
     private final List<SpareProcess> spares = new CopyOnWriteArrayList<>();
     private final AtomicLong names = new AtomicLong();
+    /** Claimed spares still loading their site, with the {@link System#nanoTime()} of their claim. */
+    private final Map<SpareProcess, Long> loading = new ConcurrentHashMap<>();
     /** No spare starts before this {@link System#nanoTime()}; lock-free, since a claim on the request path sets it. */
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
     private int failures;
@@ -83,60 +96,76 @@ public final class SparePool implements AutoCloseable {
     }
 
     /**
-     * The spare wanted for each ceiling, the ceiling used by the most on-demand sites first (then the smaller): of
-     * the user of the first such site in {@code sites}.
+     * The spare wanted for each ceiling: the ceilings used by on-demand sites first, the one used by the most of
+     * them first (then the smaller), then those of always-on sites (a spare makes their next deploy or change fast),
+     * the most used first; each of the spare user of the first such site in {@code sites}.
      *
      * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
-     * @param users the user of each site's runners
+     * @param users the user a spare for each site runs as
      */
     static List<Kind> wanted(List<SiteConfig> sites, Function<SiteConfig, RunAs> users) {
-        Map<Long, Integer> count = new LinkedHashMap<>();
+        Map<Long, Integer> onDemand = new LinkedHashMap<>();
+        Map<Long, Integer> all = new LinkedHashMap<>();
         Map<Long, RunAs> first = new LinkedHashMap<>();
         for (SiteConfig site : servable(sites)) {
-            count.merge(site.memory(), 1, Integer::sum);
+            all.merge(site.memory(), 1, Integer::sum);
+            onDemand.merge(site.memory(), onDemand(site) ? 1 : 0, Integer::sum);
             first.putIfAbsent(site.memory(), users.apply(site));
         }
-        List<Long> ceilings = new ArrayList<>(count.keySet());
-        ceilings.sort(Comparator.comparing((Long c) -> -count.get(c)).thenComparing(c -> c));
+        List<Long> ceilings = new ArrayList<>(all.keySet());
+        ceilings.sort(Comparator.comparing((Long c) -> -onDemand.get(c)).thenComparing(c -> -all.get(c))
+                .thenComparing(c -> c));
         return ceilings.stream().map(c -> new Kind(c, first.get(c))).toList();
     }
 
-    /** The on-demand sites a spare could serve. */
+    private static boolean onDemand(SiteConfig site) {
+        return !site.idleTimeout().isZero();
+    }
+
+    /** The sites a spare could serve: any whose env a running JVM can honour. */
     private static List<SiteConfig> servable(Collection<SiteConfig> sites) {
-        return sites.stream().filter(s -> !s.idleTimeout().isZero() && canServe(s)).toList();
+        return sites.stream().filter(SparePool::canServe).toList();
     }
 
     /**
      * Brings the pool in line with {@code sites}: gives up spares of kinds no site has any more, and starts the
-     * missing ones while the budget has room. Called every second by the supervisor and after a claim.
+     * missing ones while the budget has room. Called every second by the supervisor.
      *
      * @param sites every site generation the supervisor runs or may start, the one a spare is best made for first
+     * @return the ceiling of the most wanted spare the budget had no room for, for the supervisor to make room
+     *     (it stops an idle site); empty when every wanted spare is there or starting, or the pool is paused
      */
-    synchronized void maintain(List<SiteConfig> sites) {
+    synchronized Optional<Long> maintain(List<SiteConfig> sites) {
         if (closed) {
-            return;
+            return Optional.empty();
         }
-        Set<Kind> kept = servable(sites).stream().map(s -> new Kind(s.memory(), launcher.users().of(s)))
+        Set<Kind> kept = servable(sites).stream().map(s -> new Kind(s.memory(), launcher.spareUser(s)))
                 .collect(Collectors.toSet());
         for (SpareProcess spare : spares) {
             if (!kept.contains(kind(spare))) {
-                LOG.info(() -> spare + ": no site of that ceiling and user can scale to zero any more; stopping it");
+                LOG.info(() -> spare + ": no site of that ceiling and user any more; stopping it");
                 retire(spare);
             }
         }
         // The CDS archive and the unpacked Jython home make a spare the runner a site would get: wait for them.
-        if (!launcher.prepared() || System.nanoTime() - pausedUntilNanos.get() < 0) {
-            return;
+        long now = System.nanoTime();
+        boolean claimedLoading = loading.values().stream().anyMatch(since -> now - since < LOAD_WAIT.toNanos());
+        if (!launcher.prepared() || now - pausedUntilNanos.get() < 0 || claimedLoading) {
+            return Optional.empty();
         }
-        for (Kind kind : wanted(sites, launcher.users()::of)) {
+        for (Kind kind : wanted(sites, launcher::spareUser)) {
             if (spares.stream().anyMatch(s -> s.ceiling() == kind.ceiling() && kept.contains(kind(s)))) {
                 continue;
             }
             if (!budget.tryReserve(kind.ceiling())) {
-                return; // the most wanted kinds come first; the rest wait for room
+                // The most wanted kinds come first; the rest wait for room. Only a spare for on-demand sites is
+                // worth stopping an idle one: an always-on site's spare only speeds up its next change.
+                boolean forOnDemand = sites.stream().anyMatch(s -> onDemand(s) && s.memory() == kind.ceiling());
+                return forOnDemand ? Optional.of(kind.ceiling()) : Optional.empty();
             }
             start(kind);
         }
+        return Optional.empty();
     }
 
     private static Kind kind(SpareProcess spare) {
@@ -207,17 +236,27 @@ public final class SparePool implements AutoCloseable {
         if (!canServe(site) || launcher.users().refusal(site).isPresent()) {
             return Optional.empty();
         }
-        Kind wanted = new Kind(site.memory(), launcher.users().of(site));
+        Kind wanted = new Kind(site.memory(), launcher.spareUser(site));
         for (SpareProcess spare : spares) {
             if (kind(spare).equals(wanted) && spare.claim()) {
                 spares.remove(spare);
                 budget.release(spare.ceiling() - site.memoryReserve());
-                pauseFor(REPLACE_AFTER);
+                loading.put(spare, System.nanoTime());
                 LOG.fine(() -> spare + " claimed by site " + site.name());
                 return Optional.of(spare);
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Called when a claimed spare serves its site, or failed to: its replacement may boot {@link #REPLACE_AFTER}
+     * later.
+     */
+    void loaded(SpareProcess spare) {
+        if (loading.remove(spare) != null) {
+            pauseFor(REPLACE_AFTER);
+        }
     }
 
     /** Kills a claimed spare that was not used after all; its reservation is the claimer's to release. */

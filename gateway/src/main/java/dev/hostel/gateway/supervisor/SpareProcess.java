@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One spare runner ({@code RunnerMain --spare}): a JVM with Jython booted and no site yet, running as the user of
- * the sites it may serve ({@link RunAs}), waiting in its own memory cgroup for the {@code LOAD} line that makes it a
+ * the sites it may serve ({@link RunAs}), or privileged until a site claims it when Hostel is root, waiting in its own memory cgroup for the {@code LOAD} line that makes it a
  * site's runner.
  *
  * <p>Life: {@code STARTING} (until it prints {@code HOSTEL-SPARE <pid>}) → {@code READY} → {@code CLAIMED} (handed
@@ -171,6 +171,8 @@ final class SpareProcess {
 
     @Override
     public String toString() {
-        return "spare runner (pid " + pid() + ", " + MemoryBudget.mb(ceiling) + ", uid " + who.uid() + ")";
+        return "spare runner (pid " + pid() + ", " + MemoryBudget.mb(ceiling) + ", "
+                + (who == RunnerLauncher.PRIVILEGED_SPARE ? "privileged until a site claims it" : "uid " + who.uid())
+                + ")";
     }
 }

@@ -4,6 +4,7 @@ import dev.hostel.gateway.config.SiteConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -23,14 +24,23 @@ import java.util.logging.Logger;
  *
  * <p>Admission: a runner starts only once its site's {@code memory_reserve} is reserved in the budget, or with a
  * spare runner of its ceiling ({@link SparePool}), whose reservation becomes the runner's. When the budget is
- * full, a spare is given up first, then the least recently used site that may scale to zero is stopped (drained first) to make room;
- * when none can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503. Separately, {@link MemoryPressure} watches what the
- * instance measures and makes room before the kernel has to.
+ * full, room is made in this order: the least recently used site that may scale to zero and is idle (no request
+ * for {@link #IDLE}) is stopped (drained first), else a spare is given up, else the least recently used such site,
+ * even one used a moment ago, is stopped; when none
+ * can be, the start fails with {@link BudgetFullException}, which the waiting requests see as 503. A spare comes
+ * before idle sites: with no room for it, an idle site is stopped to make some ({@link #makeRoomForSpare}), since a
+ * spare serves the next cold start of any site of its ceiling. Separately, {@link MemoryPressure} watches what the
+ * instance measures and makes room before the kernel has to. See docs/memory-budget.md.
  */
 public final class Supervisor {
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
     /** How long a start may wait for budget that draining runners are about to give back. */
     private static final Duration ADMISSION_WAIT = Duration.ofSeconds(20);
+    /**
+     * How long a site must have had no request to be stopped before a spare is given up, or to make room for one: a
+     * site used a moment ago is likelier to be wanted next than a spare.
+     */
+    static final Duration IDLE = Duration.ofSeconds(5);
 
     private final RunnerLauncher launcher;
     private final MemoryBudget budget;
@@ -43,6 +53,8 @@ public final class Supervisor {
     });
     private final Set<SiteSupervisor> running = ConcurrentHashMap.newKeySet();
     private final SparePool spares;
+    /** The stop of an idle site under way to make room for a spare; done when there is none. */
+    private volatile CompletableFuture<Void> spareRoom = CompletableFuture.completedFuture(null);
     /** At most as many runners starting at once as there are cores; the others wait their turn. */
     private final StartQueue starts = new StartQueue(Runtime.getRuntime().availableProcessors(), scheduler);
     /** Completed (and replaced) each time a runner gives its memory back. */
@@ -139,26 +151,25 @@ public final class Supervisor {
             return CompletableFuture.failedFuture(new BudgetFullException("its reservation of " + MemoryBudget.mb(bytes)
                     + " exceeds the budget for runners (" + MemoryBudget.mb(budget.forRunners()) + ")"));
         }
-        // A spare is only a bet on a future cold start: it goes before any site that serves.
+        // An idle site goes first: a spare serves the next cold start of any site of its ceiling in well under a
+        // second, so a stopped idle site costs less than a missing spare (docs/memory-budget.md).
+        Optional<SiteSupervisor> idle = leastRecentlyUsedIdle(running, requester, quietSince());
+        if (idle.isPresent()) {
+            return evict(idle.get(), requester.site().name()).thenCompose(v -> admit(requester, bytes, deadline));
+        }
         Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne("site " + requester.site().name());
         if (spareGone.isPresent()) {
             return spareGone.get().thenCompose(v -> admit(requester, bytes, deadline));
         }
-        // The least recently used site that may scale to zero, among those fully started (a site still starting
-        // is wanted now, and evicting it would only make two cold starts undo each other); idle ones first.
+        // Last, a site that may scale to zero, used a moment ago or serving: the least recently used (a site still
+        // starting is wanted now, and evicting it would only make two cold starts undo each other).
         SiteSupervisor victim = running.stream()
                 .filter(s -> s != requester && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING
                         && s.isFullyStarted())
-                .min(Comparator.comparing((SiteSupervisor s) -> s.inFlight() > 0)
-                        .thenComparingLong(SiteSupervisor::lastRequestNanos))
+                .min(Comparator.comparingLong(SiteSupervisor::lastRequestNanos))
                 .orElse(null);
         if (victim != null) {
-            LOG.info(() -> "budget full (" + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
-                    + "): stopping site " + victim.site().name() + " (least recently used) to start "
-                    + requester.site().name());
-            events.count(victim.site().name(), "evict", "budget");
-            return victim.scaleToZero("evicted for " + requester.site().name())
-                    .thenCompose(v -> admit(requester, bytes, deadline));
+            return evict(victim, requester.site().name()).thenCompose(v -> admit(requester, bytes, deadline));
         }
         boolean draining = running.stream().flatMap(s -> s.runners().stream())
                 .anyMatch(r -> r.state() == RunnerState.DRAINING);
@@ -173,6 +184,31 @@ public final class Supervisor {
         return CompletableFuture.failedFuture(new BudgetFullException("the memory budget is full ("
                 + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
                 + " in use) and no idle site can be stopped to make room"));
+    }
+
+    /** The {@link System#nanoTime()} since which a site must have had no request to count as idle. */
+    static long quietSince() {
+        return System.nanoTime() - IDLE.toNanos();
+    }
+
+    /**
+     * The least recently used site that may scale to zero and is idle: fully started, nothing in flight, and no
+     * request since {@code quietSince} ({@link System#nanoTime()}).
+     */
+    static Optional<SiteSupervisor> leastRecentlyUsedIdle(Collection<SiteSupervisor> sites, SiteSupervisor except,
+                                                          long quietSince) {
+        return sites.stream()
+                .filter(s -> s != except && s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING
+                        && s.isFullyStarted() && s.inFlight() == 0 && s.lastRequestNanos() - quietSince <= 0)
+                .min(Comparator.comparingLong(SiteSupervisor::lastRequestNanos));
+    }
+
+    /** Stops {@code victim} (drained) so that {@code forWhom} gets its memory; counted as {@code evict / budget}. */
+    private CompletableFuture<Void> evict(SiteSupervisor victim, String forWhom) {
+        LOG.info(() -> "budget full (" + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
+                + "): stopping site " + victim.site().name() + " (least recently used) to start " + forWhom);
+        events.count(victim.site().name(), "evict", "budget");
+        return victim.scaleToZero("evicted for " + forWhom);
     }
 
     /** Called after a runner's memory went back to the budget: wakes the starts waiting for it. */
@@ -192,14 +228,34 @@ public final class Supervisor {
     private void maintainSpares() {
         try {
             // A spare is best made for a site at rest, the most recently used one first: the likeliest next cold start.
-            spares.maintain(running.stream()
+            Optional<Long> blocked = spares.maintain(running.stream()
                     .sorted(Comparator.comparing((SiteSupervisor s) -> !s.runners().isEmpty())
                             .thenComparing(SiteSupervisor::lastRequestNanos, Comparator.reverseOrder()))
                     .map(SiteSupervisor::site).toList());
+            if (blocked.isPresent() && spareRoom.isDone()) {
+                spareRoom = makeRoomForSpare(blocked.get());
+            }
         } catch (RuntimeException e) {
             // An exception would cancel the periodic task: log it and try again in a second.
             LOG.log(Level.WARNING, "spare runners: " + e, e);
         }
+    }
+
+    /**
+     * A spare has priority over an idle site: with no room for the spare of a ceiling, the least recently used
+     * site idle for {@link #IDLE} is stopped, and the next {@link #maintainSpares} starts the spare in its room.
+     * Never the last site running that may scale to zero: with room for one such runner only, a spare would take
+     * the place of the one site in use, which would then be stopped each time it pauses (churn for nothing).
+     * Without such a site, the spare waits.
+     */
+    private CompletableFuture<Void> makeRoomForSpare(long ceiling) {
+        Optional<SiteSupervisor> idle = leastRecentlyUsedIdle(running, null, quietSince());
+        long onDemandRunning = running.stream()
+                .filter(s -> s.canScaleToZero() && s.state() == SiteSupervisor.SiteState.RUNNING).count();
+        if (idle.isEmpty() || onDemandRunning < 2) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return evict(idle.get(), "a spare runner of " + MemoryBudget.mb(ceiling));
     }
 
     private void stopIdleSites() {

@@ -22,8 +22,9 @@ class BudgetEndToEndTest {
     void aColdSiteEvictsTheLeastRecentlyUsedIdleCapableSiteAndAnOversizedSiteIsRefused() throws Exception {
         // 330 MB less the gateway's 128 MB leaves room for two runners of 96 MB, not three.
         TestHostel hostel = TestHostel.start("budget = \"330M\"\ngateway_memory = \"128M\"", dir -> {
+            // TZ: no spare runner serves them, which would stop idle sites for room of its own (SpareRunnerEndToEndTest).
             for (String name : new String[] {"alpha", "beta", "gamma"}) {
-                TestHostel.hello(dir, name, "memory = \"96M\"\nidle_timeout = \"10m\"");
+                TestHostel.hello(dir, name, "memory = \"96M\"\nidle_timeout = \"10m\"\nenv = { TZ = \"UTC\" }");
             }
             TestHostel.hello(dir, "huge", "memory = \"512M\"");
         });
@@ -73,9 +74,12 @@ class BudgetEndToEndTest {
     void whenTheInstanceRunsShortTheLeastRecentlyUsedIdleSiteIsStoppedBeforeTheKernelActs() throws Exception {
         // Reservations far below ceilings admit both sites; what they measure (a hello runner: 41-49 MB working
         // set) plus the gateway's fixed 230 MB passes 95% of the 320 MB budget (304 MB) with two, not with one.
+        // TZ in their env: no spare runner serves them, so none wants room here (a spare has priority over idle
+        // sites, and would stop one for budget before the pressure does; SpareRunnerEndToEndTest shows that).
         TestHostel hostel = TestHostel.start("budget = \"320M\"\ngateway_memory = \"230M\"", dir -> {
             for (String name : new String[] {"early", "late"}) {
-                TestHostel.hello(dir, name, "memory = \"64M\"\nmemory_reserve = \"16M\"\nidle_timeout = \"10m\"");
+                TestHostel.hello(dir, name, "memory = \"64M\"\nmemory_reserve = \"16M\"\nidle_timeout = \"10m\""
+                        + "\nenv = { TZ = \"UTC\" }");
             }
         });
         try {

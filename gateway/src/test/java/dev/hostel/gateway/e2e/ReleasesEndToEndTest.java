@@ -122,7 +122,7 @@ class ReleasesEndToEndTest {
         assertEquals("one", hostel.get("rel.test", "/static/v.txt").body(), "static files of the current release");
         try (var compiled = Files.walk(work.resolve("releases/rel/1"))) {
             assertTrue(compiled.anyMatch(p -> p.getFileName().toString().equals("app$py.class")),
-                    "the release was compiled before it served");
+                    "the release was compiled by the time the deploy answered");
         }
     }
 

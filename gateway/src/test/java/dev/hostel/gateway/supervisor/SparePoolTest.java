@@ -30,27 +30,30 @@ class SparePoolTest {
     }
 
     @Test
-    void onlySitesThatScaleToZeroWantASpareTheMostCommonCeilingFirst() {
+    void sitesThatScaleToZeroComeFirstTheMostCommonCeilingFirstThenAlwaysOnSites() {
         List<SiteConfig> sites = List.of(
                 site("always", "memory = \"64M\""),
                 site("a", "memory = \"256M\"\nidle_timeout = \"5m\""),
                 site("b", "memory = \"96M\"\nidle_timeout = \"5m\""),
                 site("c", "memory = \"96M\"\nidle_timeout = \"1m\""),
                 site("d", "memory = \"128M\"\nidle_timeout = \"1m\""));
-        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB), ceilings(wanted(sites)),
-                "96M twice, then the others smallest first; the always-on site's 64M not at all");
-        assertEquals(List.of(), wanted(List.of(site("always", ""))), "no on-demand site, no spare");
+        assertEquals(List.of(96 * MB, 128 * MB, 256 * MB, 64 * MB), ceilings(wanted(sites)),
+                "on demand: 96M twice, then the others smallest first; then the always-on site's 64M");
+        assertEquals(List.of(128 * MB), ceilings(wanted(List.of(site("always", "")))),
+                "an always-on site gets a spare too, for its next deploy");
     }
 
     @Test
-    void asRootTheSpareOfACeilingRunsAsTheUserOfTheSiteThatComesFirstNeverRoot() {
+    void asRootOneSpareOfACeilingServesEverySiteOfItStartedPrivilegedTheSitesKeepingTheirOwnUsers() {
         SiteConfig b = site("b", "memory = \"96M\"\nidle_timeout = \"5m\"");
         SiteConfig c = site("c", "memory = \"96M\"\nidle_timeout = \"1m\"");
         RunAs userOfB = AS_ROOT.of(b);
         RunAs userOfC = AS_ROOT.of(c);
         assertNotEquals(userOfB, userOfC, "each site its own dynamic user");
-        assertEquals(List.of(new SparePool.Kind(96 * MB, userOfC)), SparePool.wanted(List.of(c, b), AS_ROOT::of),
-                "one spare per ceiling, for the site the supervisor prefers");
+        assertEquals(List.of(new SparePool.Kind(96 * MB, RunnerLauncher.PRIVILEGED_SPARE)),
+                SparePool.wanted(List.of(c, b), s -> RunnerLauncher.spareUser(AS_ROOT, s)),
+                "one spare per ceiling, which either site can claim");
+        assertEquals(RunnerLauncher.spareUser(AS_ROOT, b), RunnerLauncher.spareUser(AS_ROOT, c));
         for (RunAs user : List.of(userOfB, userOfC)) {
             assertTrue(user.uid() >= SiteUsers.DYNAMIC_FIRST && user.uid() <= SiteUsers.DYNAMIC_LAST, user.toString());
             assertEquals(user.uid(), user.gid());
@@ -58,6 +61,8 @@ class SparePoolTest {
         assertEquals(userOfB, AS_ROOT.of(b), "a site keeps its uid");
         assertEquals(userOfB, new SiteUsers(new RunAs(0, 0, "/root", "root", false)).of(b),
                 "derived from the name: the same in another Hostel");
+        SiteUsers notRoot = new SiteUsers(SHARED);
+        assertEquals(SHARED, RunnerLauncher.spareUser(notRoot, b), "not root: the spare runs as Hostel's user");
     }
 
     private static List<SparePool.Kind> wanted(List<SiteConfig> sites) {
