@@ -1,0 +1,128 @@
+package dev.hostel.runner;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.module.ModuleDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
+
+/**
+ * Which Java classes the runner's own class loaders could possibly load: the packages of the JDK's modules and of
+ * every jar on the class path, read once, plus the class path's folders, asked per class. It lets
+ * {@link IndexedSyspathLoader} tell that a name Jython probes for (every Python import that misses is also tried as
+ * a Java class: {@code django.utils.os}) is no Java class at all, without asking the class loaders, which answer a
+ * miss with exceptions filled in over the deep stack of nested imports.
+ *
+ * <p>A "yes" means only "maybe": the real class loaders still decide. A "no" must be certain, so anything this index
+ * cannot see through (a class path entry it cannot read, classes appended to the boot class path) makes it answer
+ * "maybe" for everything.
+ */
+final class ClassFileIndex {
+    /** Packages (dotted, "" for the unnamed one) that hold classes in the JDK's modules or the class path's jars. */
+    private final Set<String> packages;
+    private final List<Path> folders;
+    private final boolean complete;
+
+    private ClassFileIndex(Set<String> packages, List<Path> folders, boolean complete) {
+        this.packages = packages;
+        this.folders = folders;
+        this.complete = complete;
+    }
+
+    /** The index of this JVM: its boot layer and {@code java.class.path}. */
+    static ClassFileIndex ofThisJvm() {
+        Set<String> packages = new HashSet<>();
+        for (Module module : ModuleLayer.boot().modules()) {
+            ModuleDescriptor descriptor = module.getDescriptor();
+            packages.addAll(descriptor != null ? descriptor.packages() : module.getPackages());
+        }
+        List<Path> folders = new ArrayList<>();
+        boolean complete = System.getProperty("jdk.boot.class.path.append") == null;
+        List<String> entries = new ArrayList<>(List.of(System.getProperty("java.class.path", "")
+                .split(File.pathSeparator)));
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String entry = entries.get(i);
+            Path path = Path.of(entry.isEmpty() ? "." : entry).toAbsolutePath().normalize();
+            if (!seen.add(path.toString())) {
+                continue;
+            }
+            if (Files.isDirectory(path)) {
+                folders.add(path);
+            } else if (Files.isRegularFile(path)) {
+                try {
+                    entries.addAll(addJar(path, packages));
+                } catch (IOException | UncheckedIOException | SecurityException e) {
+                    complete = false;
+                }
+            }
+            // a missing entry holds nothing, as for the JVM
+        }
+        return new ClassFileIndex(Set.copyOf(packages), List.copyOf(folders), complete);
+    }
+
+    /** Adds the packages of {@code jar}'s classes; returns the jars its manifest's {@code Class-Path} names. */
+    private static List<String> addJar(Path jar, Set<String> packages) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            // module-info.class is no class to load, and would put the unnamed package into the index.
+            file.stream().map(ZipEntry::getName)
+                    .filter(name -> name.endsWith(".class") && !name.endsWith("module-info.class")).forEach(name -> {
+                if (name.startsWith("META-INF/versions/")) {
+                    int slash = name.indexOf('/', "META-INF/versions/".length());
+                    name = slash < 0 ? "" : name.substring(slash + 1);
+                }
+                int last = name.lastIndexOf('/');
+                packages.add(last < 0 ? "" : name.substring(0, last).replace('/', '.'));
+            });
+            Manifest manifest = file.getManifest();
+            String classPath = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+            List<String> more = new ArrayList<>();
+            if (classPath != null) {
+                for (String relative : classPath.trim().split("\\s+")) {
+                    if (!relative.isEmpty() && !relative.contains(":")) {
+                        more.add(jar.resolveSibling(relative).toString());
+                    }
+                }
+            }
+            return more;
+        }
+    }
+
+    /**
+     * False only when no class loader of this JVM's own can define {@code className}: its package is in no module and
+     * no jar, and no class path folder holds its class file.
+     */
+    boolean mayLoad(String className) {
+        if (!complete) {
+            return true;
+        }
+        int dot = className.lastIndexOf('.');
+        if (packages.contains(dot < 0 ? "" : className.substring(0, dot))) {
+            return true;
+        }
+        if (folders.isEmpty()) {
+            return false;
+        }
+        String file = classFile(className);
+        for (Path folder : folders) {
+            if (Files.isRegularFile(folder.resolve(file))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code a.b.C} as the relative path of its class file, {@code a/b/C.class}. */
+    static String classFile(String className) {
+        return className.replace('.', '/') + ".class";
+    }
+}
