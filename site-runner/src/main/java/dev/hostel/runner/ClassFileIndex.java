@@ -27,19 +27,40 @@ import java.util.zip.ZipEntry;
  * "maybe" for everything.
  */
 final class ClassFileIndex {
-    /** Packages (dotted, "" for the unnamed one) that hold classes in the JDK's modules or the class path's jars. */
-    private final Set<String> packages;
-    private final List<Path> folders;
-    private final boolean complete;
+    /** What was read; null until then. */
+    private volatile Contents contents;
 
-    private ClassFileIndex(Set<String> packages, List<Path> folders, boolean complete) {
-        this.packages = packages;
-        this.folders = folders;
-        this.complete = complete;
+    /**
+     * @param packages packages (dotted, "" for the unnamed one) holding classes in the JDK's modules or the jars
+     * @param folders the class path's folders
+     * @param complete false when a class could come from somewhere this index does not see
+     */
+    private record Contents(Set<String> packages, List<Path> folders, boolean complete) {
     }
 
-    /** The index of this JVM: its boot layer and {@code java.class.path}. */
-    static ClassFileIndex ofThisJvm() {
+    private ClassFileIndex() {
+    }
+
+    /** The index of this JVM (its boot layer and {@code java.class.path}), read now. */
+    static ClassFileIndex read() {
+        ClassFileIndex index = new ClassFileIndex();
+        index.contents = readThisJvm();
+        return index;
+    }
+
+    /**
+     * The index of this JVM, read on a thread of its own (reading the jars' entries takes a few tens of milliseconds
+     * of CPU, which a runner's start need not wait for); until it is read, it answers "maybe" to everything.
+     */
+    static ClassFileIndex readInBackground() {
+        ClassFileIndex index = new ClassFileIndex();
+        Thread reader = new Thread(() -> index.contents = readThisJvm(), "hostel-class-file-index");
+        reader.setDaemon(true);
+        reader.start();
+        return index;
+    }
+
+    private static Contents readThisJvm() {
         Set<String> packages = new HashSet<>();
         for (Module module : ModuleLayer.boot().modules()) {
             ModuleDescriptor descriptor = module.getDescriptor();
@@ -67,7 +88,7 @@ final class ClassFileIndex {
             }
             // a missing entry holds nothing, as for the JVM
         }
-        return new ClassFileIndex(Set.copyOf(packages), List.copyOf(folders), complete);
+        return new Contents(Set.copyOf(packages), List.copyOf(folders), complete);
     }
 
     /** Adds the packages of {@code jar}'s classes; returns the jars its manifest's {@code Class-Path} names. */
@@ -102,18 +123,16 @@ final class ClassFileIndex {
      * no jar, and no class path folder holds its class file.
      */
     boolean mayLoad(String className) {
-        if (!complete) {
+        Contents read = contents;
+        if (read == null || !read.complete()) {
             return true;
         }
         int dot = className.lastIndexOf('.');
-        if (packages.contains(dot < 0 ? "" : className.substring(0, dot))) {
+        if (read.packages().contains(dot < 0 ? "" : className.substring(0, dot))) {
             return true;
         }
-        if (folders.isEmpty()) {
-            return false;
-        }
         String file = classFile(className);
-        for (Path folder : folders) {
+        for (Path folder : read.folders()) {
             if (Files.isRegularFile(folder.resolve(file))) {
                 return true;
             }

@@ -111,7 +111,7 @@ class ImportMissesTest {
 
     @Test
     void theIndexKnowsTheJdkTheClassPathAndNothingElse() {
-        ClassFileIndex index = ClassFileIndex.ofThisJvm();
+        ClassFileIndex index = ClassFileIndex.read();
 
         assertTrue(index.mayLoad("java.lang.String"));
         assertTrue(index.mayLoad("org.python.core.PyObject"), "a jar on the class path");
