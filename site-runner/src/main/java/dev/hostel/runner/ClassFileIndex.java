@@ -23,8 +23,8 @@ import java.util.zip.ZipEntry;
  * miss with exceptions filled in over the deep stack of nested imports.
  *
  * <p>A "yes" means only "maybe": the real class loaders still decide. A "no" must be certain, so anything this index
- * cannot see through (a class path entry it cannot read, classes appended to the boot class path) makes it answer
- * "maybe" for everything.
+ * cannot see through (a class path entry it cannot read, classes appended to the boot class path, a custom system
+ * class loader) makes it answer "maybe" for everything.
  */
 final class ClassFileIndex {
     /** What was read; null until then. */
@@ -67,7 +67,9 @@ final class ClassFileIndex {
             packages.addAll(descriptor != null ? descriptor.packages() : module.getPackages());
         }
         List<Path> folders = new ArrayList<>();
-        boolean complete = System.getProperty("jdk.boot.class.path.append") == null;
+        // Classes appended to the boot class path, or a system class loader of someone else's, come from elsewhere.
+        boolean complete = System.getProperty("jdk.boot.class.path.append") == null
+                && System.getProperty("java.system.class.loader") == null;
         List<String> entries = new ArrayList<>(List.of(System.getProperty("java.class.path", "")
                 .split(File.pathSeparator)));
         Set<String> seen = new HashSet<>();
