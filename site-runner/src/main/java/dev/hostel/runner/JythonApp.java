@@ -147,6 +147,9 @@ public final class JythonApp {
             PySystemState state = Py.getSystemState();
             state.stdout = state.stderr;
             dropJarLibraryWhenUnpacked(state);
+            // Python 2's imports miss often (see the two classes); make a miss cost what it costs CPython.
+            IndexedSyspathLoader.install(state, ClassFileIndex.readInBackground());
+            ImportMissCache.install(state);
             // site.py would have imported os; without it, the first import of posixpath (wsgiref.util does
             // one) runs into os's circular import of os.path and fails with "cannot import name curdir".
             imp.importName("os", false);
