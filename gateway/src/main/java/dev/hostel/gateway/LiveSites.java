@@ -81,6 +81,11 @@ public final class LiveSites {
         this.maxQueue = maxQueue;
     }
 
+    /** How long a removed or replaced runner may take to finish its requests in flight before it is stopped. */
+    public Duration drainGrace() {
+        return drainGrace;
+    }
+
     /** The routing table the listener reads. */
     Routes<Site> routes() {
         return routes;

@@ -7,6 +7,10 @@ import dev.hostel.gateway.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
 /** {@code hostel}: the command line. Each subcommand is a class of its own in {@code cli}. */
 @Command(name = "hostel", mixinStandardHelpOptions = true, version = "hostel " + Main.VERSION,
         description = "Hosts many small Python WSGI sites, each in its own Jython runner process.",
@@ -19,6 +23,10 @@ public final class Main {
         // One line per record, operator-readable, before any logger exists.
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         // `run` returns once Hostel has stopped; whatever threads are left must not keep the JVM alive.
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        // UTF-8 whatever the locale: ctl copies what the gateway rendered, byte for byte, as curl does.
+        cli.setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+        cli.setErr(new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
+        System.exit(cli.execute(args));
     }
 }

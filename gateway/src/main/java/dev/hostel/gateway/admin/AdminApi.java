@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
 final class AdminApi {
     private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
     /** A site name as the site files allow it; anything else is no site. */
-    private static final Pattern SITE =
+    static final Pattern SITE =
             Pattern.compile("/sites/([a-z0-9][a-z0-9_.-]{0,63})(/reload|/releases|/rollback(?:/(\\d{1,9}))?)?");
 
     private final Controller controller;
@@ -60,7 +60,7 @@ final class AdminApi {
         } catch (AdminException e) {
             answer = CompletableFuture.completedFuture(AdminResponse.error(e));
         }
-        return answer.exceptionally(AdminApi::failure);
+        return answer.exceptionally(AdminApi::failure).thenApply(a -> CtlOutput.render(request, a));
     }
 
     private CompletableFuture<AdminResponse> route(AdminRequest r) {

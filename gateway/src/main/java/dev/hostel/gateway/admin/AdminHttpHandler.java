@@ -46,11 +46,18 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             return;
         }
         Long uid = ctx.channel().attr(PeerCredentialsFilter.PEER_UID).get();
-        AdminRequest r = new AdminRequest(request.method().name(),
-                new QueryStringDecoder(request.uri()).path(),
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        CtlOutput.Form form;
+        try {
+            form = CtlOutput.Form.of(uri.parameters(), request.headers().get(HttpHeaderNames.ACCEPT));
+        } catch (AdminException e) {
+            write(ctx, AdminResponse.error(e), keepAlive);
+            return;
+        }
+        AdminRequest r = new AdminRequest(request.method().name(), uri.path(),
                 mediaType(request.headers().get(HttpHeaderNames.CONTENT_TYPE)),
                 request.content().toString(StandardCharsets.UTF_8),
-                uid == null ? -1 : uid);
+                uid == null ? -1 : uid, form);
         api.apply(r).whenComplete((response, failure) -> ctx.executor().execute(() -> write(ctx,
                 response != null ? response : AdminResponse.error(500, "internal error: " + failure), keepAlive)));
     }
@@ -62,6 +69,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        answer.headers().forEach(response.headers()::set);
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -7,9 +7,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
-/** What the admin API answers: a status, a content type and a body, independent of Netty. */
-record AdminResponse(int status, String contentType, byte[] body) {
+/**
+ * What the admin API answers, independent of Netty: a status, a content type, a body and headers of its own.
+ *
+ * @param json    the tree {@code body} was printed from, or null when the body is no JSON (for {@link CtlOutput})
+ * @param headers more response headers (e.g. {@link CtlOutput}'s)
+ */
+record AdminResponse(int status, String contentType, byte[] body, JsonNode json, Map<String, String> headers) {
     static final String JSON = "application/json";
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -20,14 +26,14 @@ record AdminResponse(int status, String contentType, byte[] body) {
             System.arraycopy(text, 0, withNewline, 0, text.length);
             // So that curl's output ends with a newline in a terminal.
             withNewline[text.length] = '\n';
-            return new AdminResponse(status, JSON, withNewline);
+            return new AdminResponse(status, JSON, withNewline, node, Map.of());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree that does not print", e);
         }
     }
 
     static AdminResponse text(int status, String contentType, String body) {
-        return new AdminResponse(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+        return new AdminResponse(status, contentType, body.getBytes(StandardCharsets.UTF_8), null, Map.of());
     }
 
     /** {@code {"error": "...", "field": "...", "line": N}}, with {@code field} and {@code line} when known. */

@@ -46,7 +46,7 @@ import java.util.logging.Logger;
  */
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Controller.class.getName());
-    /** Extra time beyond the start timeout for the switch and the drain to be reported. */
+    /** Extra time beyond the start timeout or the drain grace for the switch or the drain to be reported. */
     private static final Duration SLACK = Duration.ofSeconds(5);
 
     private final LiveSites sites;
@@ -353,9 +353,13 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for a removed site's runners to drain: up to the drain grace (requests in flight finish, as long as the
+     * grace allows), not the site's start_timeout, which has nothing to do with stopping.
+     */
     private void waitQuietly(CompletableFuture<?> drained, SiteConfig site) {
         try {
-            drained.get(site.startTimeout().plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
+            drained.get(sites.drainGrace().plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warning(() -> "site " + site.name() + ": its runners did not stop cleanly: " + rootMessage(e));
         } catch (InterruptedException e) {

@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -44,6 +47,8 @@ final class ReleaseDeployer {
     private final LiveSites sites;
     private final HostelConfig config;
     private final Precompiler precompiler;
+    /** By site, the releases whose runners still drain after a switch: never pruned before they are done. */
+    private final Map<String, Set<String>> draining = new ConcurrentHashMap<>();
 
     ReleaseDeployer(LiveSites sites, HostelConfig config, Precompiler precompiler) {
         this.sites = sites;
@@ -66,7 +71,10 @@ final class ReleaseDeployer {
         Switched switched;
         try {
             releases.openToAll(id);
+            List<RunnerProcess> previousRunners = sites.get(name).supervisor().runners();
             switched = switchTo(name, releases, id, "release " + id, true);
+            switched.previous().ifPresent(p -> keepWhileDraining(name, releases, p, previousRunners,
+                    site.releases().keep()));
         } catch (IOException e) {
             quietly(() -> releases.delete(id));
             throw new AdminException(500, "cannot switch site " + name + " to release " + id + ": " + e.getMessage());
@@ -74,11 +82,7 @@ final class ReleaseDeployer {
         // Compiled once it serves (its runner compiled what it imported, in memory), so that the site's first
         // answer of the release never waits for a compiler's JVM; later runners find the $py.class files.
         Optional<String> warnings = compile(name, releases, id);
-        try {
-            releases.prune(site.releases().keep());
-        } catch (IOException e) {
-            LOG.warning(() -> "site " + name + ": cannot delete old releases: " + e);
-        }
+        prune(name, releases, site.releases().keep());
         return new Switched(name, id, switched.previous(), warnings);
     }
 
@@ -96,6 +100,26 @@ final class ReleaseDeployer {
         LOG.info(() -> "site " + name + ": release " + id + " compiled"
                 + w.map(text -> "; some modules did not compile:\n" + text).orElse(""));
         return warnings;
+    }
+
+    /**
+     * Keeps release {@code previous} on disk until the runners that served it have exited (drained, or stopped at the
+     * end of the drain grace): they may still import a module or read a file of it. Then prunes again.
+     */
+    private void keepWhileDraining(String name, SiteReleases releases, String previous, List<RunnerProcess> runners,
+                                   int keep) {
+        draining.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(previous);
+        CompletableFuture.allOf(runners.stream().map(RunnerProcess::exited).toArray(CompletableFuture[]::new))
+                .orTimeout(sites.drainGrace().plusMinutes(1).toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((v, e) -> {
+                    draining.getOrDefault(name, Set.of()).remove(previous);
+                    prune(name, releases, keep);
+                });
+    }
+
+    /** Prunes the releases of site {@code name}, but none whose runners still drain; one prune at a time. */
+    private synchronized void prune(String name, SiteReleases releases, int keep) {
+        quietly(() -> releases.prune(keep, Set.copyOf(draining.getOrDefault(name, Set.of()))));
     }
 
     /** Back to release {@code id}, or to the one before the current one. */

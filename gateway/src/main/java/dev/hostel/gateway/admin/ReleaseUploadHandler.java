@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -42,10 +43,12 @@ final class ReleaseUploadHandler extends ChannelInboundHandlerAdapter {
     private final Path uploads;
     private final Function<ReleaseUpload, CompletableFuture<AdminResponse>> deploy;
     private ReleaseUpload upload;
+    /** The upload's request, for {@link CtlOutput} to answer as {@code hostel ctl deploy} prints it. */
+    private AdminRequest uploadRequest;
     private FileChannel file;
     private long received;
     private boolean keepAlive;
-    private String refused;
+    private AdminException refused;
 
     ReleaseUploadHandler(Path uploads, Function<ReleaseUpload, CompletableFuture<AdminResponse>> deploy) {
         this.uploads = uploads;
@@ -92,16 +95,24 @@ final class ReleaseUploadHandler extends ChannelInboundHandlerAdapter {
         m.matches();
         keepAlive = HttpUtil.isKeepAlive(request);
         Long uid = ctx.channel().attr(PeerCredentialsFilter.PEER_UID).get();
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        CtlOutput.Form form = CtlOutput.Form.API;
+        refused = null;
+        try {
+            form = CtlOutput.Form.of(uri.parameters(), request.headers().get(HttpHeaderNames.ACCEPT));
+        } catch (AdminException e) {
+            refused = e; // answered once the body is read
+        }
+        uploadRequest = new AdminRequest("POST", uri.path(), "application/x-tar", "", uid == null ? -1 : uid, form);
         Files.createDirectories(uploads);
         Path archive = Files.createTempFile(uploads, m.group(1) + "-", ".tar");
         upload = new ReleaseUpload(m.group(1), archive, "POST releases from "
                 + (uid == null || uid < 0 ? "an unknown user" : "uid " + uid));
         file = FileChannel.open(archive, StandardOpenOption.WRITE);
         received = 0;
-        refused = null;
-        if (HttpUtil.getContentLength(request, -1L) > MAX_ARCHIVE) {
-            refused = "the archive is larger than " + (MAX_ARCHIVE >> 20) + " MB";
-        } else if (HttpUtil.is100ContinueExpected(request)) {
+        if (refused == null && HttpUtil.getContentLength(request, -1L) > MAX_ARCHIVE) {
+            refused = tooLarge();
+        } else if (refused == null && HttpUtil.is100ContinueExpected(request)) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
     }
@@ -109,7 +120,7 @@ final class ReleaseUploadHandler extends ChannelInboundHandlerAdapter {
     private void write(ByteBuf bytes) throws IOException {
         received += bytes.readableBytes();
         if (received > MAX_ARCHIVE && refused == null) {
-            refused = "the archive is larger than " + (MAX_ARCHIVE >> 20) + " MB";
+            refused = tooLarge();
         }
         if (refused == null) {
             bytes.readBytes(file, file.position(), bytes.readableBytes());
@@ -117,14 +128,20 @@ final class ReleaseUploadHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private static AdminException tooLarge() {
+        return new AdminException(413, "the archive is larger than " + (MAX_ARCHIVE >> 20) + " MB");
+    }
+
     private void finish(ChannelHandlerContext ctx) throws IOException {
         file.close();
         ReleaseUpload done = upload;
+        AdminRequest asked = uploadRequest;
         upload = null;
+        uploadRequest = null;
         file = null;
-        CompletableFuture<AdminResponse> answer = refused != null
-                ? CompletableFuture.completedFuture(AdminResponse.error(413, refused))
-                : deploy.apply(done);
+        CompletableFuture<AdminResponse> answer = (refused != null
+                ? CompletableFuture.completedFuture(AdminResponse.error(refused))
+                : deploy.apply(done)).thenApply(a -> CtlOutput.render(asked, a));
         answer.whenComplete((response, failure) -> {
             try {
                 Files.deleteIfExists(done.archive());

@@ -33,11 +33,19 @@ public final class AdminClient {
         }
     }
 
-    /** An answer of the admin API. */
-    public record Response(int status, String contentType, String body) {
+    /**
+     * An answer of the admin API.
+     *
+     * @param printed what ctl prints, when the request asked for it ({@code ?format=text|json}), else null
+     */
+    public record Response(int status, String contentType, String body, Printed printed) {
         public boolean ok() {
             return status >= 200 && status < 300;
         }
+    }
+
+    /** What {@code hostel ctl} prints for an answer, as the gateway rendered it: standard output, error, exit code. */
+    public record Printed(String out, String err, int exit) {
     }
 
     public Response get(String path) throws IOException {
@@ -177,6 +185,8 @@ public final class AdminClient {
         int status = Integer.parseInt(lines[0].split(" ")[1]);
         String contentType = "";
         int length = raw.length - end - 4;
+        int stdout = -1;
+        int exit = -1;
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon < 0) {
@@ -188,9 +198,16 @@ public final class AdminClient {
                 contentType = value;
             } else if (name.equals("content-length")) {
                 length = Math.min(length, Integer.parseInt(value));
+            } else if (name.equals("hostel-ctl-stdout")) {
+                stdout = Integer.parseInt(value);
+            } else if (name.equals("hostel-ctl-exit")) {
+                exit = Integer.parseInt(value);
             }
         }
         String body = new String(raw, end + 4, length, StandardCharsets.UTF_8);
-        return new Response(status, contentType, body);
+        Printed printed = stdout < 0 || exit < 0 || stdout > length ? null : new Printed(
+                new String(raw, end + 4, stdout, StandardCharsets.UTF_8),
+                new String(raw, end + 4 + stdout, length - stdout, StandardCharsets.UTF_8), exit);
+        return new Response(status, contentType, body, printed);
     }
 }

@@ -1,6 +1,7 @@
 package dev.hostel.gateway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hostel.gateway.admin.Table;
 
 import java.io.PrintWriter;
 import java.util.HashMap;
@@ -21,9 +22,9 @@ final class TopView {
         JsonNode budget = status.path("budget");
         out.printf("hostel %s  pid %d  up %s  budget %s reserved, %s in use / %s  gateway %s  connections %d%n",
                 status.path("version").asText(), status.path("pid").asLong(),
-                CtlCommand.duration(status.path("uptime_seconds").asDouble()),
-                CtlCommand.size(budget.path("used_bytes").asLong()), CtlCommand.size(budget.path("in_use_bytes").asLong()),
-                CtlCommand.size(budget.path("total_bytes").asLong()), CtlCommand.size(budget.path("gateway_bytes").asLong()),
+                Table.duration(status.path("uptime_seconds").asDouble()),
+                Table.size(budget.path("used_bytes").asLong()), Table.size(budget.path("in_use_bytes").asLong()),
+                Table.size(budget.path("total_bytes").asLong()), Table.size(budget.path("gateway_bytes").asLong()),
                 status.path("connections").asInt());
         out.println();
         Table table = new Table("SITE", "STATE", ">RUNNERS", ">WORKING SET", ">RESERVE", ">CEILING", ">REQ/S", ">P99",
@@ -39,9 +40,9 @@ final class TopView {
             double p99 = site.path("p99_seconds").asDouble();
             table.row(name, site.path("state").asText(),
                     site.path("runners").asInt() + "/" + site.path("processes").asInt(),
-                    CtlCommand.size(site.path("memory_working_set_bytes").asLong()),
-                    CtlCommand.size(site.path("memory_reserve_bytes").asLong() * site.path("processes").asInt()),
-                    CtlCommand.size(site.path("memory_bytes").asLong() * site.path("processes").asInt()),
+                    Table.size(site.path("memory_working_set_bytes").asLong()),
+                    Table.size(site.path("memory_reserve_bytes").asLong() * site.path("processes").asInt()),
+                    Table.size(site.path("memory_bytes").asLong() * site.path("processes").asInt()),
                     rate,
                     p99 <= 0 ? "-" : String.format("%.0f ms", p99 * 1000),
                     site.path("errors").asLong(), requests);

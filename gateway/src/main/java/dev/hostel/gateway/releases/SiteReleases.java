@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -161,9 +162,17 @@ public final class SiteReleases {
 
     /** Keeps the {@code keep} newest releases and the current one; deletes the rest. */
     public void prune(int keep) throws IOException {
+        prune(keep, Set.of());
+    }
+
+    /**
+     * Keeps the {@code keep} newest releases, the current one and those of {@code inUse} (e.g. the previous one
+     * while its runners drain); deletes the rest.
+     */
+    public void prune(int keep, Set<String> inUse) throws IOException {
         List<Path> kept = kept(keep);
         for (Path release : ids()) {
-            if (!kept.contains(release)) {
+            if (!kept.contains(release) && !inUse.contains(release.getFileName().toString())) {
                 deleteTree(release);
             }
         }

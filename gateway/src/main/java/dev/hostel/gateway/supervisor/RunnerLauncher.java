@@ -3,6 +3,7 @@ package dev.hostel.gateway.supervisor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostel.gateway.config.SiteConfig;
+import dev.hostel.gateway.releases.Precompiler;
 
 import java.io.File;
 import java.io.IOException;
@@ -104,6 +105,7 @@ public final class RunnerLauncher implements AutoCloseable {
     private final Map<Path, Integer> indexBySocket = new ConcurrentHashMap<>();
     private final Map<Long, Launched> launched = new ConcurrentHashMap<>();
     private final Thread preparation;
+    private final SiteCodeCompiler compiler;
 
     /**
      * Detects how memory ceilings can be enforced on this machine (and logs it), and starts preparing the shared
@@ -129,6 +131,7 @@ public final class RunnerLauncher implements AutoCloseable {
         logUsers();
         this.watch = new MemoryWatch(this::memoryOf, cgroups.mode() == MemoryCgroups.Mode.NONE).start();
         this.cds = CdsArchive.in(cacheDir().resolve("cds"), javaExecutable, classpath);
+        this.compiler = new SiteCodeCompiler(new Precompiler(runnerTarget.resolve("lib")));
         this.preparation = new Thread(this::prepare, "runner-preparation");
         preparation.setDaemon(true);
         preparation.start();
@@ -176,6 +179,11 @@ public final class RunnerLauncher implements AutoCloseable {
                 List.of(), 2, 128L << 20, socket, extraFlags));
     }
 
+
+    /** Completes once the modules of {@code site}'s root are compiled ahead, or could not be; never fails. */
+    CompletableFuture<Void> compiledAhead(SiteConfig site) {
+        return compiler.compiled(site.name(), site.root());
+    }
 
     public Path logFile(SiteConfig site) {
         return logDir.resolve(site.name() + ".log");
@@ -661,6 +669,7 @@ public final class RunnerLauncher implements AutoCloseable {
     public void close() {
         watch.close();
         cds.stop();
+        compiler.close();
         cgroups.close();
     }
 

@@ -335,8 +335,10 @@ public final class SiteSupervisor implements RunnerDemand {
         CompletableFuture<Optional<SpareProcess>> admitted = replacing != null
                 ? CompletableFuture.completedFuture(spare)
                 : parent.admitRunner(this, !avoidSpare);
-        // Admitted (its memory reserved), the runner then waits for its turn among the runners starting.
-        return admitted.thenCompose(s -> parent.starts().acquire().thenApply(v -> s))
+        // Admitted (its memory reserved), the runner then waits for the site's modules to be compiled ahead (a walk of
+        // its root when they are), then for its turn among the runners starting.
+        return admitted.thenCompose(s -> parent.launcher().compiledAhead(site).thenApply(v -> s))
+                .thenCompose(s -> parent.starts().acquire().thenApply(v -> s))
                 .thenCompose(s -> launch(index, replacing, s)).whenComplete((r, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause()

@@ -15,12 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -52,24 +49,7 @@ class GatewayFootprintEndToEndTest {
     static void gatewayJar() throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "hostel-footprint-");
         TestHostel.passable(dir);
-        Path jar = dir.resolve("gateway.jar");
-        Path classes = TestHostel.HOME.resolve("gateway/target/classes");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-             Stream<Path> files = Files.walk(classes)) {
-            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
-                Files.copy(f, out);
-                out.closeEntry();
-            }
-        }
-        List<String> entries = new ArrayList<>(List.of(jar.toString()));
-        String testPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        for (String entry : testPath.split(File.pathSeparator)) {
-            if (entry.endsWith(".jar") && !entry.matches(".*/(junit|opentest4j|apiguardian|surefire)[^/]*/.*")) {
-                entries.add(entry);
-            }
-        }
-        classpath = String.join(File.pathSeparator, entries);
+        classpath = ScriptClasspath.make(dir);
     }
 
     @AfterAll

@@ -5,16 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostel.gateway.LiveSites;
+import dev.hostel.gateway.cli.AdminClient;
 import dev.hostel.gateway.config.ConfigLoader;
 import dev.hostel.gateway.config.SiteConfig;
 import dev.hostel.gateway.supervisor.RunnerProcess;
 import dev.hostel.gateway.supervisor.SiteSupervisor;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -144,6 +147,33 @@ class LifecycleEndToEndTest {
                 () -> hostel.hostel.sites().put(config).get(Await.RUNNER_START.toSeconds(), TimeUnit.SECONDS),
                 "a site that scales to zero is still started once to prove the change");
         assertEquals("Hello, world!", Await.ok(hostel, "lazy.test", "/").body(), "the previous version serves on");
+    }
+
+    @Test
+    void removingASiteAnswersOnceItsRequestInFlightIsDoneNotAfterItsStartTimeout() throws Exception {
+        AdminClient admin = new AdminClient(hostel.dir.resolve("run/hostel.sock"));
+        String site = """
+                hosts = ["leaving.test"]
+                app = "failing:application"
+                root = "%s"
+                memory = "96M"
+                start_timeout = "%s"
+                """;
+        Path root = TestHostel.TEST_SITES.resolve("failing");
+        assertEquals(201, admin.send("PUT", "/sites/leaving", "application/toml", site.formatted(root, "120s")).status());
+        // A start_timeout far shorter than the request: changed in place, since runners never see it.
+        AdminClient.Response shorter = admin.send("PUT", "/sites/leaving", "application/toml", site.formatted(root, "1s"));
+        assertEquals(200, shorter.status(), shorter.body());
+        CompletableFuture<HttpResponse<String>> slow = hostel.client.sendAsync(
+                hostel.request("leaving.test", "/sleep?12").build(), HttpResponse.BodyHandlers.ofString());
+        Await.until(() -> hostel.hostel.sites().get("leaving").supervisor().inFlight() == 1, Await.RUNNER_START,
+                "the request never reached the runner");
+
+        AdminClient.Response removed = admin.send("DELETE", "/sites/leaving", null, null);
+
+        assertEquals(200, removed.status(), removed.body());
+        assertTrue(slow.isDone(), "DELETE answered while its request was still in flight (it waited start_timeout)");
+        assertEquals("woke up\n", slow.get().body());
     }
 
     private static RunnerProcess onlyRunner(String site) {

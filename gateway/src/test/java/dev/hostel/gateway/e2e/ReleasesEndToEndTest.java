@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -49,14 +50,23 @@ class ReleasesEndToEndTest {
     static void start() throws Exception {
         work = Files.createTempDirectory(Path.of("/tmp"), "hostel-rel-");
         TestHostel.passable(work);
-        hostel = TestHostel.start("budget = \"1G\"", dir -> Files.writeString(dir.resolve("rel.toml"), """
-                hosts = ["rel.test"]
-                app = "app:application"
-                memory = "96M"
-                keep_releases = 3
-                disk = "2M"
-                static = { "/static/" = "static" }
-                """), work);
+        hostel = TestHostel.start("budget = \"1G\"", dir -> {
+            Files.writeString(dir.resolve("rel.toml"), """
+                    hosts = ["rel.test"]
+                    app = "app:application"
+                    memory = "96M"
+                    keep_releases = 3
+                    disk = "2M"
+                    static = { "/static/" = "static" }
+                    """);
+            Files.writeString(dir.resolve("one.toml"), """
+                    hosts = ["one.test"]
+                    app = "app:application"
+                    memory = "96M"
+                    keep_releases = 1
+                    request_timeout = "300s"
+                    """);
+        }, work);
         admin = new AdminClient(hostel.hostel.config().adminSocket());
     }
 
@@ -212,6 +222,39 @@ class ReleasesEndToEndTest {
         try (var entries = Files.list(work.resolve("releases/rel"))) {
             assertTrue(entries.noneMatch(p -> p.getFileName().toString().startsWith(".incoming")));
         }
+    }
+
+    @Test
+    @Order(8)
+    void keepReleases1KeepsThePreviousReleaseUntilItsRunnersHaveDrained() throws Exception {
+        // An app whose /wait answers once the test lets it, so that its request is in flight across the deploy.
+        Path go = work.resolve("go");
+        Path first = Files.createDirectories(work.resolve("one-1"));
+        Files.writeString(first.resolve("app.py"), """
+                import os, time
+                def application(environ, start_response):
+                    if environ["PATH_INFO"] == "/wait":
+                        while not os.path.exists(%s):
+                            time.sleep(0.05)
+                    start_response("200 OK", [("Content-Type", "text/plain")])
+                    return ["first"]
+                """.formatted("\"" + go + "\""));
+        assertEquals(0, ctl("deploy", "one", first.toString()), lastOutput);
+        CompletableFuture<HttpResponse<String>> waiting = hostel.client.sendAsync(
+                hostel.request("one.test", "/wait").build(), HttpResponse.BodyHandlers.ofString());
+        Await.until(() -> hostel.hostel.sites().get("one").supervisor().inFlight() == 1, Await.RUNNER_START,
+                "the request never reached the runner");
+
+        assertEquals(0, ctl("deploy", "one", code("second").toString()), lastOutput);
+
+        Path previous = work.resolve("releases/one/1");
+        assertFalse(waiting.isDone(), "the request in flight ended before the check: " + waiting);
+        assertTrue(Files.isDirectory(previous), "release 1 was pruned while its runner still served a request");
+        Files.writeString(go, "");
+        assertEquals("first", waiting.get(2, TimeUnit.MINUTES).body());
+        Await.until(() -> !Files.exists(previous), Await.RUNNER_START,
+                "release 1 was kept after its runner drained (keep_releases = 1)");
+        assertEquals("second", hostel.get("one.test", "/").body());
     }
 
     private static void assertRefused(int status, String says, TarWriter writer) throws Exception {

@@ -1,20 +1,21 @@
-package dev.hostel.gateway.cli;
+package dev.hostel.gateway.admin;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table for people: a header and rows, columns padded to their widest cell, two spaces apart, numbers (cells
- * of the columns marked right-aligned) on the right. The last column is not padded.
+ * A table for people, as {@code hostel ctl} prints it ({@link CtlOutput}, {@code ctl top}): a header and rows, columns padded to their widest cell, two spaces apart, numbers (cells
+ * of the columns marked right-aligned) on the right. The last column is not padded. Sizes and durations in cells
+ * are written as {@link #size} and {@link #duration} write them.
  */
-final class Table {
+public final class Table {
     private final List<String> header;
     private final boolean[] right;
     private final List<List<String>> rows = new ArrayList<>();
 
     /** @param columns column names; a name starting with {@code >} is right-aligned (the {@code >} is dropped) */
-    Table(String... columns) {
+    public Table(String... columns) {
         header = new ArrayList<>();
         right = new boolean[columns.length];
         for (int i = 0; i < columns.length; i++) {
@@ -23,7 +24,7 @@ final class Table {
         }
     }
 
-    Table row(Object... cells) {
+    public Table row(Object... cells) {
         List<String> row = new ArrayList<>();
         for (Object cell : cells) {
             row.add(cell == null ? "-" : cell.toString());
@@ -32,7 +33,7 @@ final class Table {
         return this;
     }
 
-    void print(PrintWriter out) {
+    public void print(PrintWriter out) {
         int[] widths = new int[header.size()];
         List<List<String>> all = new ArrayList<>();
         all.add(header);
@@ -56,5 +57,34 @@ final class Table {
             out.println(line.toString().stripTrailing());
         }
         out.flush();
+    }
+
+    /** {@code 143M}; {@code -} when unknown. */
+    public static String size(long bytes) {
+        if (bytes <= 0) {
+            return "-";
+        }
+        long mb = (bytes + (1 << 19)) >> 20;
+        return mb >= 10_240 ? String.format("%.1fG", bytes / (double) (1L << 30)) : mb + "M";
+    }
+
+    /** {@code 12 ms}; {@code -} when unknown. */
+    public static String millis(double seconds) {
+        return seconds <= 0 ? "-" : String.format("%.0f ms", seconds * 1000);
+    }
+
+    /** {@code 42s}, {@code 3m05s}, {@code 2h07m}, {@code 3d04h}. */
+    public static String duration(double seconds) {
+        long s = (long) seconds;
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format("%dm%02ds", s / 60, s % 60);
+        }
+        if (s < 86400) {
+            return String.format("%dh%02dm", s / 3600, (s % 3600) / 60);
+        }
+        return String.format("%dd%02dh", s / 86400, (s % 86400) / 3600);
     }
 }
