@@ -33,6 +33,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * and the body sent as a {@link DefaultFileRegion}, which the transport turns into {@code sendfile}.
  */
 final class StaticFileResponder {
+    private static final byte[] NO_BYTES = {};
+    private static final byte[] CONNECTION_CLOSE = (HttpHeaderNames.CONNECTION + ": " + HttpHeaderValues.CLOSE
+            + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    private static final int CRLF = ('\r' << 8) | '\n';
+
     private StaticFileResponder() {
     }
 
@@ -110,11 +115,6 @@ final class StaticFileResponder {
         record.status(HttpResponseStatus.OK.code());
         return ctx.pipeline().context(HttpResponseEncoder.class).writeAndFlush(out);
     }
-
-    private static final byte[] NO_BYTES = {};
-    private static final byte[] CONNECTION_CLOSE = (HttpHeaderNames.CONNECTION + ": " + HttpHeaderValues.CLOSE
-            + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
-    private static final int CRLF = ('\r' << 8) | '\n';
 
     /**
      * Several ranges: a {@code multipart/byteranges} body (RFC 9110 section 14.6), each part a head with its
