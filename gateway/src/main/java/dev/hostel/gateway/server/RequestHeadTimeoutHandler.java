@@ -17,16 +17,26 @@ import java.util.concurrent.TimeUnit;
  * {@link GatewayHandler} says when a head arrived and when the next one is awaited.
  */
 final class RequestHeadTimeoutHandler extends ChannelInboundHandlerAdapter {
-    private final long idleMillis;
-    private final long headMillis;
+    private final long idleNanos;
+    private final long headNanos;
     private ChannelHandlerContext ctx;
     private boolean awaitingHead = true;
     private boolean headStarted;
+    /** When the running clock expires (the event loop's ticker); meaningful while {@link #awaitingHead}. */
+    private long deadline;
+    /**
+     * The connection's one timer, and when it fires. It is re-armed lazily, as Netty's {@code IdleStateHandler}
+     * does: a keep-alive connection starts the idle clock, then the head clock, then stops both for every
+     * request, and scheduling and cancelling a task each time (a priority-queue insert and removal on the event
+     * loop) cost more than the clocks are worth. The timer fires at the earliest deadline it was set for and
+     * looks again: a later deadline re-arms it, a stopped clock lets it lapse.
+     */
     private ScheduledFuture<?> timer;
+    private long timerAt;
 
     RequestHeadTimeoutHandler(long idleMillis, long headMillis) {
-        this.idleMillis = idleMillis;
-        this.headMillis = headMillis;
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        this.headNanos = TimeUnit.MILLISECONDS.toNanos(headMillis);
     }
 
     @Override
@@ -44,14 +54,18 @@ final class RequestHeadTimeoutHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (awaitingHead && !headStarted && msg instanceof ByteBuf buf && buf.isReadable()) {
             headStarted = true;
-            schedule(headMillis, true);
+            start(headNanos);
         }
         ctx.fireChannelRead(msg);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
+        awaitingHead = false;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         ctx.fireChannelInactive();
     }
 
@@ -59,37 +73,45 @@ final class RequestHeadTimeoutHandler extends ChannelInboundHandlerAdapter {
     void awaitHead() {
         awaitingHead = true;
         headStarted = false;
-        schedule(idleMillis, false);
+        start(idleNanos);
     }
 
     /** A whole request head was decoded: the clocks stop until the response is done. */
     void headReceived() {
         awaitingHead = false;
-        cancel();
     }
 
-    private void schedule(long millis, boolean answer408) {
-        cancel();
-        timer = ctx.executor().schedule(() -> expire(answer408), millis, TimeUnit.MILLISECONDS);
+    private void start(long inNanos) {
+        deadline = ctx.executor().ticker().nanoTime() + inNanos;
+        if (timer == null || deadline - timerAt < 0) {
+            arm(deadline);
+        }
     }
 
-    private void expire(boolean answer408) {
-        if (!awaitingHead) {
+    private void arm(long at) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerAt = at;
+        long in = Math.max(0, at - ctx.executor().ticker().nanoTime());
+        timer = ctx.executor().schedule(this::check, in, TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        timer = null;
+        if (!awaitingHead || !ctx.channel().isActive()) {
+            return; // a clock starts again with the next awaitHead
+        }
+        if (deadline - ctx.executor().ticker().nanoTime() > 0) {
+            arm(deadline);
             return;
         }
-        if (answer408) {
+        if (headStarted) {
             // From the tail, so that the response encoder after this handler encodes it.
             ctx.channel().writeAndFlush(ErrorResponses.of(HttpResponseStatus.REQUEST_TIMEOUT, true))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();
-        }
-    }
-
-    private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
         }
     }
 }

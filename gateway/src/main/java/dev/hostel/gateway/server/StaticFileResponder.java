@@ -8,10 +8,12 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -31,6 +33,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * and the body sent as a {@link DefaultFileRegion}, which the transport turns into {@code sendfile}.
  */
 final class StaticFileResponder {
+    private static final byte[] NO_BYTES = {};
+    private static final byte[] CONNECTION_CLOSE = (HttpHeaderNames.CONNECTION + ": " + HttpHeaderValues.CLOSE
+            + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    private static final int CRLF = ('\r' << 8) | '\n';
+
     private StaticFileResponder() {
     }
 
@@ -67,6 +74,9 @@ final class StaticFileResponder {
             return multipart(ctx, request, found, keepAlive, record, spans);
         }
 
+        if (spans == null && found.content() != null) {
+            return whole(ctx, request, found, keepAlive, record);
+        }
         ByteRange.Span span = spans == null ? new ByteRange.Span(0, length - 1) : spans.get(0);
         HttpResponseStatus status = spans == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
         HttpResponse response = head(status, found, keepAlive);
@@ -84,6 +94,26 @@ final class StaticFileResponder {
             record.addBytes(count);
         }
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /**
+     * A small file's whole response from memory: its head, encoded when the file was looked up, and its bytes, in
+     * one buffer and one write (one packet, as nginx's {@code tcp_nopush} makes of a head and a sendfile). The
+     * bytes are written from the context before the response encoder (the encoder sees whole responses only).
+     */
+    private static ChannelFuture whole(ChannelHandlerContext ctx, HttpRequest request, StaticFiles.Found found,
+                                       boolean keepAlive, RequestRecord record) {
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        byte[] connection = keepAlive ? NO_BYTES : CONNECTION_CLOSE;
+        int bodyLength = head ? 0 : found.content().length;
+        ByteBuf out = ctx.alloc().directBuffer(found.okHead().length + connection.length + 2 + bodyLength);
+        out.writeBytes(found.okHead()).writeBytes(connection).writeShort(CRLF);
+        if (!head) {
+            out.writeBytes(found.content());
+            record.addBytes(bodyLength);
+        }
+        record.status(HttpResponseStatus.OK.code());
+        return ctx.pipeline().context(HttpResponseEncoder.class).writeAndFlush(out);
     }
 
     /**

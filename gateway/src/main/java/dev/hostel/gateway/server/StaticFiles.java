@@ -3,9 +3,11 @@ package dev.hostel.gateway.server;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -29,6 +31,14 @@ final class StaticFiles {
      * them back on every hit.
      */
     static final Duration LOOKUP_TTL = Duration.ofSeconds(1);
+    /**
+     * Files up to this size are read when looked up and answered from memory, head and body in one write (one
+     * packet); larger ones go by {@code sendfile}. For a 4 KB file, opening it, writing the head, {@code sendfile}
+     * and closing it cost more than copying its bytes (BENCHMARKS.md, "Gateway hot path").
+     */
+    static final int SMALL_FILE = 16 * 1024;
+    /** What the lookup cache may hold: lookups of about 200 bytes each, plus the bytes of the small files. */
+    static final long CACHE_BYTES = 4L * 1024 * 1024;
     static final StaticFiles NONE = new StaticFiles(Map.of());
 
     /** What a path under an alias resolves to. */
@@ -37,16 +47,39 @@ final class StaticFiles {
 
     /**
      * A readable regular file, with its validators and type worked out once, when it was looked up: an ETag of
-     * modification time and size (as nginx makes it), Last-Modified as an HTTP date, and the Content-Type.
+     * modification time and size (as nginx makes it), Last-Modified as an HTTP date, and the Content-Type. A small
+     * file (at most {@link #SMALL_FILE} bytes) also has its bytes, read then, and the head of its whole-file
+     * response, encoded then: see {@link StaticFileResponder}.
+     *
+     * @param content the file's bytes, or {@code null} for a larger file (or one that changed while read)
+     * @param okHead  {@code HTTP/1.1 200 OK} and its headers up to Content-Length, encoded; {@code null} with
+     *                {@code content}
      */
-    record Found(Path file, long size, long mtimeSeconds, String etag, String lastModified, String contentType)
-            implements Lookup {
+    record Found(Path file, long size, long mtimeSeconds, String etag, String lastModified, String contentType,
+                 byte[] content, byte[] okHead) implements Lookup {
         static Found of(Path file, BasicFileAttributes attrs) {
             long mtime = attrs.lastModifiedTime().toMillis() / 1000;
-            return new Found(file, attrs.size(), mtime,
-                    "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(attrs.size()) + "\"",
-                    DateFormatter.format(new Date(mtime * 1000)),
-                    MediaTypes.of(file.getFileName().toString()));
+            String etag = "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(attrs.size()) + "\"";
+            String lastModified = DateFormatter.format(new Date(mtime * 1000));
+            String type = MediaTypes.of(file.getFileName().toString());
+            byte[] content = attrs.size() <= SMALL_FILE ? readWhole(file, attrs.size()) : null;
+            byte[] okHead = content == null ? null : ("HTTP/1.1 200 OK\r\n"
+                    + HttpHeaderNames.ETAG + ": " + etag + "\r\n"
+                    + HttpHeaderNames.LAST_MODIFIED + ": " + lastModified + "\r\n"
+                    + HttpHeaderNames.CONTENT_TYPE + ": " + type + "\r\n"
+                    + HttpHeaderNames.ACCEPT_RANGES + ": bytes\r\n"
+                    + HttpHeaderNames.CONTENT_LENGTH + ": " + content.length + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            return new Found(file, attrs.size(), mtime, etag, lastModified, type, content, okHead);
+        }
+
+        /** The file's bytes when it still has {@code size} of them (it may be rewritten meanwhile), else null. */
+        private static byte[] readWhole(Path file, long size) {
+            try {
+                byte[] bytes = Files.readAllBytes(file);
+                return bytes.length == size ? bytes : null;
+            } catch (IOException | OutOfMemoryError e) {
+                return null; // served from the file as a larger one is
+            }
         }
     }
 
@@ -65,7 +98,9 @@ final class StaticFiles {
     private final Map<String, Path> aliases;
     private final Cache<String, Lookup> lookups = Caffeine.newBuilder()
             .expireAfterWrite(LOOKUP_TTL)
-            .maximumSize(10_000)
+            .maximumWeight(CACHE_BYTES)
+            .weigher((String path, Lookup lookup) -> 200 + path.length()
+                    + (lookup instanceof Found found && found.content() != null ? found.content().length : 0))
             .build();
 
     private StaticFiles(Map<String, Path> aliases) {

@@ -7,19 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -249,6 +255,54 @@ class GatewayEndToEndTest {
                     () -> assertFalse(raw.contains("GREETING"), raw),
                     () -> assertFalse(raw.contains("SITE_NAME"), raw));
         }
+    }
+
+    /**
+     * The gateway keeps its connections to a runner open between requests (nginx's {@code keepalive} upstream):
+     * twenty requests, one after the other on one client connection, travel over at most two runner connections
+     * (one, plus one that a request of another test may have left). Seen from the runner's side: the sockets it
+     * holds open, sampled after each response, by inode.
+     */
+    @Test
+    void requestsOneAfterAnotherReuseTheRunnersConnection() throws Exception {
+        long runner = hostel.hostel.sites().get("hello").supervisor().runners().get(0).pid();
+        Set<String> before = sockets(runner);
+        Set<String> seen = new HashSet<>();
+        try (Socket socket = new Socket("127.0.0.1", hostel.port())) {
+            socket.setSoTimeout(60_000);
+            InputStream in = socket.getInputStream();
+            for (int i = 0; i < 20; i++) {
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                StringBuilder response = new StringBuilder();
+                int c;
+                while (!response.toString().endsWith("Hello, world!") && (c = in.read()) != -1) {
+                    response.append((char) c);
+                }
+                assertTrue(response.toString().startsWith("HTTP/1.1 200"), response.toString());
+                seen.addAll(sockets(runner));
+            }
+        }
+        seen.removeAll(before);
+        assertTrue(seen.size() <= 2, "runner connections opened for 20 requests: " + seen.size());
+    }
+
+    /** The inodes of the sockets a process holds open. */
+    private static Set<String> sockets(long pid) throws Exception {
+        Set<String> inodes = new HashSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:")) {
+                        inodes.add(target);
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // an fd closed between the listing and the read
+                }
+            }
+        }
+        return inodes;
     }
 
     @Test

@@ -40,6 +40,15 @@ class CombinedLogFormatTest {
     }
 
     @Test
+    void theTimeOfEachSecondIsFormattedOnceAndChangesWithTheSecond() {
+        assertEquals("01/Jan/1970:00:00:00 +0000", format.time(0));
+        assertEquals("01/Jan/1970:00:00:00 +0000", format.time(999));
+        assertEquals("01/Jan/1970:00:00:01 +0000", format.time(1000));
+        assertEquals("29/Nov/2026:15:30:00 +0000", format.time(1_795_966_200_000L));
+        assertEquals("31/Dec/1969:23:59:59 +0000", format.time(-1));
+    }
+
+    @Test
     void quotesAndControlCharactersAreEscaped() {
         String line = format.format(TestRecords.answered("blog", "GET", "/\\", 200, 1, null,
                 "evil\" 200 1 \"x\t- forged"));

@@ -45,6 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GatewayPipelineTest {
     private static final String HELLO = "hello, world";
+    private static final String LARGE = "0123456789abcdef".repeat(StaticFiles.SMALL_FILE / 16 + 1);
     private static final Instant MTIME = Instant.parse("2024-01-02T03:04:05Z");
     private static final String MTIME_HTTP = "Tue, 02 Jan 2024 03:04:05 GMT";
     private static final String ETAG = "\"" + Long.toHexString(MTIME.getEpochSecond()) + "-c\"";
@@ -62,6 +63,7 @@ class GatewayPipelineTest {
         Path root = Files.createDirectories(dir.resolve("site"));
         Path statics = Files.createDirectories(root.resolve("static"));
         write(statics.resolve("hello.txt"), HELLO);
+        write(statics.resolve("large.txt"), LARGE);
         write(statics.resolve("a+b.txt"), "plus");
         write(statics.resolve("style.css"), "body {}");
         write(Files.createDirectories(statics.resolve("docs")).resolve("index.html"), "<h1>docs</h1>");
@@ -237,8 +239,9 @@ class GatewayPipelineTest {
 
     // ---- static files
 
+    /** A small file is answered from memory, head and bytes in one write: no FileRegion. */
     @Test
-    void staticFileIsServedWithValidatorsAndZeroCopy() {
+    void smallStaticFileIsServedWithValidatorsFromMemory() {
         Response response = client.send(get("site.test", "/static/hello.txt")).response();
         assertEquals(200, response.status());
         assertEquals("text/plain; charset=utf-8", response.header("content-type"));
@@ -247,10 +250,26 @@ class GatewayPipelineTest {
         assertEquals(MTIME_HTTP, response.header("last-modified"));
         assertEquals("bytes", response.header("accept-ranges"));
         assertEquals(HELLO, response.body());
-        assertEquals(1, client.fileRegions(), "the body is a FileRegion (sendfile)");
+        assertEquals(0, client.fileRegions(), "a small file is sent from memory");
         assertEquals("site", answered.get(0).site());
         assertEquals(200, answered.get(0).status());
         assertEquals(12, answered.get(0).bytes());
+        assertEquals(200, client.send(get("site.test", "/static/hello.txt")).response().status(),
+                "the connection serves on after a response written past the encoder");
+    }
+
+    /** A file over {@link StaticFiles#SMALL_FILE} goes by sendfile, whole or in ranges. */
+    @Test
+    void largeStaticFileIsServedWithZeroCopy() {
+        Response response = client.send(get("site.test", "/static/large.txt")).response();
+        assertEquals(200, response.status());
+        assertEquals(Integer.toString(LARGE.length()), response.header("content-length"));
+        assertEquals("bytes", response.header("accept-ranges"));
+        assertEquals(LARGE, response.body());
+        assertEquals(1, client.fileRegions(), "the body is a FileRegion (sendfile)");
+        Response range = client.send(get("site.test", "/static/large.txt", "Range: bytes=-5")).response();
+        assertEquals(206, range.status());
+        assertEquals(LARGE.substring(LARGE.length() - 5), range.body());
     }
 
     @ParameterizedTest(name = "{0}")
