@@ -23,6 +23,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.python.core.Py;
 import org.python.core.PyObject;
@@ -48,6 +50,8 @@ import org.python.core.PyUnicode;
  * sending the next request on this connection, which another worker will answer.
  */
 final class ResponseWriter {
+    /** The most bytes of a response handed to the event loop at once: what one write may hold in direct memory. */
+    static final int PIECE = 1024 * 1024;
     private static final byte[] ERROR_BODY = "Internal Server Error\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ChannelHandlerContext ctx;
@@ -121,18 +125,34 @@ final class ResponseWriter {
      *     {@code AssertionError} before {@code start_response}
      */
     boolean write(PyObject data) {
-        if (!(data instanceof PyString) || data instanceof PyUnicode) {
-            throw Py.TypeError("WSGI response data must be byte strings (str), not "
-                    + data.getType().fastGetName());
+        return writeAll(List.of(data));
+    }
+
+    /**
+     * Writes chunks that all exist already (a list or tuple the application returned) as if each were given to
+     * {@link #write}, but gathered: their bytes go into buffers of up to {@link #PIECE} bytes, each one write and
+     * flush, rather than one hand-off to the event loop and one wait for the socket per chunk. PEP 3333 forbids
+     * delaying a block only while the application is still producing the next; here it has produced them all.
+     */
+    boolean writeAll(List<PyObject> data) {
+        List<String> chunks = new ArrayList<>(data.size());
+        long length = 0;
+        for (PyObject chunk : data) {
+            if (!(chunk instanceof PyString) || chunk instanceof PyUnicode) {
+                throw Py.TypeError("WSGI response data must be byte strings (str), not "
+                        + chunk.getType().fastGetName());
+            }
+            String text = ((PyString) chunk).getString();
+            chunks.add(text);
+            length += text.length();
         }
         if (status == null) {
             throw Py.AssertionError("write() before start_response()");
         }
-        String chunk = ((PyString) data).getString();
         if (clientGone) {
             return false;
         }
-        if (chunk.isEmpty()) {
+        if (length == 0) {
             return true;
         }
         if (!headersSent) {
@@ -142,33 +162,36 @@ final class ResponseWriter {
             return false;
         }
         boolean more = true;
-        if (contentLength >= 0 && chunk.length() > contentLength - sent) {
-            chunk = chunk.substring(0, (int) (contentLength - sent));
+        if (contentLength >= 0 && length > contentLength - sent) {
+            length = contentLength - sent;
             more = false;
             if (!overflowLogged) {
                 overflowLogged = true;
                 Log.info(requestLine + ": the application sent more than its Content-Length of "
                         + contentLength + " bytes; the rest is dropped");
             }
-            if (chunk.isEmpty()) {
+            if (length == 0) {
                 return false;
             }
         }
-        ByteBuf bytes = Unpooled.wrappedBuffer(chunk.getBytes(StandardCharsets.ISO_8859_1));
-        sent += chunk.length();
-        // The chunk that completes a Content-Length ends the response: the gateway may send its next
-        // request as soon as it has it, so nothing may be written on this connection after it.
-        boolean last = sent == contentLength;
-        ChannelFuture written = send(last ? new DefaultLastHttpContent(bytes) : new DefaultHttpContent(bytes));
-        if (last) {
-            ended(written);
-        }
-        if (!channel.isWritable()) {
-            awaitFlushed(written);
-        }
-        if (!channel.isActive()) {
-            clientGone = true;
-            return false;
+        Latin1Pieces pieces = new Latin1Pieces(chunks, length, PIECE);
+        for (ByteBuf piece; (piece = pieces.next(ctx.alloc())) != null; ) {
+            sent += piece.readableBytes();
+            // The piece that completes a Content-Length ends the response: the gateway may send its next
+            // request as soon as it has it, so nothing may be written on this connection after it.
+            boolean last = sent == contentLength;
+            ChannelFuture written = send(last ? new DefaultLastHttpContent(piece) : new DefaultHttpContent(piece));
+            if (last) {
+                ended(written);
+            }
+            if (!channel.isWritable()) {
+                awaitFlushed(written);
+            }
+            if (!channel.isActive()) {
+                pieces.discard();
+                clientGone = true;
+                return false;
+            }
         }
         return more;
     }
