@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -197,6 +198,48 @@ final class ResponseWriter {
     }
 
     /**
+     * Writes the bytes of {@code file} (a file the application opened) as the body, sent by the transport from
+     * the file itself, and waits until they are written: the application's {@code close()}, which closes the
+     * file, comes after this. An application's {@code Content-Length} shorter than the file sends that many.
+     *
+     * @return false when no more body is wanted (as {@link #write})
+     */
+    boolean writeFile(FileWrapper.FileBody file) {
+        if (status == null) {
+            throw Py.AssertionError("write() before start_response()");
+        }
+        if (clientGone) {
+            return false;
+        }
+        long count = file.count();
+        if (count == 0) {
+            return true;
+        }
+        if (!headersSent) {
+            sendHeaders(false);
+        }
+        if (!bodyAllowed) {
+            return false;
+        }
+        if (contentLength >= 0) {
+            count = Math.min(count, contentLength - sent);
+        }
+        sent += count;
+        boolean last = sent == contentLength;
+        DefaultFileRegion region = file.region(count);
+        ChannelFuture written = last ? send(region, LastHttpContent.EMPTY_LAST_CONTENT) : send(region);
+        if (last) {
+            ended(written);
+        }
+        awaitFlushed(written);
+        if (!channel.isActive() || !written.isSuccess()) {
+            clientGone = true;
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * Ends a successful response: sends the head if no body chunk did, then the end of the body.
      *
      * @throws org.python.core.PyException {@code AssertionError} if {@code start_response} was never called
@@ -225,16 +268,21 @@ final class ResponseWriter {
      * one: both in a single task for the event loop, since each write from another thread is a task and a
      * wake-up of its own, and for small responses those hand-offs cost more than the app.
      */
-    private ChannelFuture send(Object message) {
+    private ChannelFuture send(Object... messages) {
         HttpResponse head = pendingHead;
-        if (head == null) {
-            return ctx.writeAndFlush(message);
-        }
         pendingHead = null;
+        if (head == null && messages.length == 1) {
+            return ctx.writeAndFlush(messages[0]);
+        }
         ChannelPromise promise = ctx.newPromise();
         ctx.executor().execute(() -> {
-            ctx.write(head);
-            ctx.writeAndFlush(message, promise);
+            if (head != null) {
+                ctx.write(head);
+            }
+            for (int i = 0; i < messages.length - 1; i++) {
+                ctx.write(messages[i], ctx.voidPromise());
+            }
+            ctx.writeAndFlush(messages[messages.length - 1], promise);
         });
         return promise;
     }

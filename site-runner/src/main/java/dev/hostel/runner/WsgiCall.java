@@ -52,9 +52,13 @@ final class WsgiCall implements Runnable {
         try {
             PyObject environ = Environ.build(request, new WsgiInput(body), app);
             result = app.callable().__call__(environ, new StartResponse(writer));
-            long length = knownLength(result);
+            FileWrapper.FileBody file = result instanceof FileWrapper.Wrapped wrapped ? wrapped.body() : null;
+            long length = file != null ? file.count() : knownLength(result);
             writer.lengthHint(length);
-            if (length >= 0) {
+            if (file != null) {
+                // A regular file: its bytes go from the file to the socket, not through Jython.
+                writer.writeFile(file);
+            } else if (length >= 0) {
                 // All of the body exists already: written gathered, not one hand-off per chunk.
                 List<PyObject> chunks = new ArrayList<>();
                 result.asIterable().forEach(chunks::add);
