@@ -66,9 +66,10 @@ final class RequestBody {
     }
 
     /**
-     * Takes up to {@code max} bytes as one array, waiting until at least one byte is there; with
-     * {@code toNewline} it stops after the first {@code '\n'}. Whatever is already queued is gathered (across
-     * chunks) into an array of the exact size, so a read of a block costs one copy of its bytes.
+     * Takes up to {@code max} bytes as one array, waiting until {@code max} bytes are there, the body ended, or
+     * reading is paused (more than {@link #HIGH_WATER} queued); with {@code toNewline} it waits for one byte and
+     * stops after the first {@code '\n'}. What is taken is gathered (across chunks) into an array of the exact
+     * size, so a read of a block costs one copy of its bytes.
      *
      * @return the bytes, or {@code null} at the end of the body
      * @throws IOException if the client went away before the body was complete
@@ -77,19 +78,22 @@ final class RequestBody {
         if (max <= 0) {
             return EMPTY;
         }
-        while (chunks.isEmpty()) {
-            if (truncated) {
-                throw new IOException("the client disconnected before the request body was complete");
-            }
-            if (ended || abandoned) {
-                return null;
-            }
+        // A read of n bytes waits for all n and takes them in one piece, unless reading is paused (no more comes
+        // until some are taken); a line is taken as soon as any bytes are there.
+        long wanted = toNewline ? 1 : max;
+        while (queued < wanted && !paused && !ended && !abandoned) {
             try {
                 wait();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while reading the request body");
             }
+        }
+        if (chunks.isEmpty()) {
+            if (truncated) {
+                throw new IOException("the client disconnected before the request body was complete");
+            }
+            return null;
         }
         int n = (int) Math.min(max, queued);
         if (toNewline) {
