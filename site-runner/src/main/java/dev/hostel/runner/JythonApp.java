@@ -146,8 +146,8 @@ public final class JythonApp {
             PySystemState state = Py.getSystemState();
             state.stdout = state.stderr;
             dropJarLibraryWhenUnpacked(state);
-            // site.py would have imported os; without it, the first import of posixpath (wsgiref.util does
-            // one) runs into os's circular import of os.path and fails with "cannot import name curdir".
+            // site.py would have imported os; without it, the first import of posixpath (wsgiref.util, among
+            // others, does one) runs into os's circular import of os.path and fails with "cannot import name curdir".
             imp.importName("os", false);
             initialized = state;
         }
