@@ -83,9 +83,9 @@ final class WsgiInput extends PyObject {
             throw Py.IOError(e.getMessage());
         }
         if (more != null) {
-            return Py.newString(more.toString(StandardCharsets.ISO_8859_1));
+            return ByteStrings.of(more.toString(StandardCharsets.ISO_8859_1));
         }
-        return first.length == 0 ? EMPTY : Py.newString(new String(first, StandardCharsets.ISO_8859_1));
+        return first.length == 0 ? EMPTY : ByteStrings.of(new String(first, StandardCharsets.ISO_8859_1));
     }
 
     @Override
