@@ -212,6 +212,40 @@ def file_app(environ, start_response):
     return environ['wsgi.file_wrapper'](open(path, 'rb'), 4096)
 
 
+class _TrackedFile(file):
+    """A file whose close() is recorded in _closed under ?id=, to see the server call it after the response."""
+
+    def __init__(self, path, ident):
+        file.__init__(self, path, 'rb')
+        self.ident = ident
+
+    def close(self):
+        file.close(self)
+        with _lock:
+            _closed.add(self.ident)
+
+
+def file_path_app(environ, start_response):
+    """/file-path?path=P[&skip=N][&length=L][&id=I][&stringio=1]: P through wsgi.file_wrapper, from byte N on."""
+    q = _query(environ)
+    if q.get('stringio'):
+        from StringIO import StringIO
+        with open(q['path'], 'rb') as source:
+            f = StringIO(source.read())
+    elif q.get('id'):
+        f = _TrackedFile(q['path'], q['id'])
+    else:
+        f = open(q['path'], 'rb')
+    skip = int(q.get('skip', '0'))
+    if skip:
+        f.read(skip)
+    headers = [('Content-Type', 'application/octet-stream')]
+    if 'length' in q:
+        headers.append(('Content-Length', q['length']))
+    start_response('200 OK', headers)
+    return environ['wsgi.file_wrapper'](f, 65536)
+
+
 class _Slow(object):
     """An iterable that records its close() under an id, to see it called after a disconnect."""
 
@@ -312,6 +346,7 @@ ROUTES = {
     'exc-info-late': exc_info_late_app,
     'write': write_app,
     'file': file_app,
+    'file-path': file_path_app,
     'slow': slow_app,
     'closed': closed_app,
     'sleep': sleep_app,

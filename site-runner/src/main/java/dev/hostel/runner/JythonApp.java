@@ -29,6 +29,7 @@ import org.python.core.imp;
 public final class JythonApp {
     private static final String HINT = "hint: check `app` and `root` in the site file"
             + " (app is module:callable; root is put first on sys.path)";
+    private static final PyObject FILE_WRAPPER = new FileWrapper();
     private static PySystemState initialized;
 
     private final String site;
@@ -100,8 +101,7 @@ public final class JythonApp {
                     "cannot load the WSGI application '" + app + "' of site '" + site
                     + "': '" + callable + "' is a " + kind + ", not a callable\n" + HINT + "\n");
         }
-        PyObject fileWrapper = imp.importName("wsgiref.util", false).__getattr__("FileWrapper");
-        return new JythonApp(site, state, target, fileWrapper);
+        return new JythonApp(site, state, target, FILE_WRAPPER);
     }
 
     /**
@@ -110,8 +110,7 @@ public final class JythonApp {
     static JythonApp of(String site, PyObject callable) {
         PySystemState state = interpreter();
         Py.setSystemState(state);
-        PyObject fileWrapper = imp.importName("wsgiref.util", false).__getattr__("FileWrapper");
-        return new JythonApp(site, state, callable, fileWrapper);
+        return new JythonApp(site, state, callable, FILE_WRAPPER);
     }
 
     /**
@@ -150,8 +149,8 @@ public final class JythonApp {
             // Python 2's imports miss often (see the two classes); make a miss cost what it costs CPython.
             IndexedSyspathLoader.install(state, ClassFileIndex.readInBackground());
             ImportMissCache.install(state);
-            // site.py would have imported os; without it, the first import of posixpath (wsgiref.util does
-            // one) runs into os's circular import of os.path and fails with "cannot import name curdir".
+            // site.py would have imported os; without it, the first import of posixpath (wsgiref.util, among
+            // others, does one) runs into os's circular import of os.path and fails with "cannot import name curdir".
             imp.importName("os", false);
             initialized = state;
         }
@@ -192,7 +191,7 @@ public final class JythonApp {
         return state.stderr;
     }
 
-    /** {@code wsgiref.util.FileWrapper}: the application's {@code wsgi.file_wrapper}. */
+    /** {@link FileWrapper}: the application's {@code wsgi.file_wrapper}. */
     PyObject fileWrapper() {
         return fileWrapper;
     }

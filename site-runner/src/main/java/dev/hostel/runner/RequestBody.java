@@ -2,7 +2,6 @@ package dev.hostel.runner;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
@@ -22,6 +21,7 @@ import java.util.ArrayDeque;
 final class RequestBody {
     static final int HIGH_WATER = 256 * 1024;
     static final int LOW_WATER = 64 * 1024;
+    private static final byte[] EMPTY = new byte[0];
 
     private final Channel channel;
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
@@ -66,23 +66,22 @@ final class RequestBody {
     }
 
     /**
-     * Moves up to {@code max} bytes into {@code out}, waiting until at least one is there; with
-     * {@code toNewline} it stops after the first {@code '\n'}.
+     * Takes up to {@code max} bytes as one array, waiting until {@code max} bytes are there, the body ended, or
+     * reading is paused (more than {@link #HIGH_WATER} queued); with {@code toNewline} it waits for one byte and
+     * stops after the first {@code '\n'}. What is taken is gathered (across chunks) into an array of the exact
+     * size, so a read of a block costs one copy of its bytes.
      *
-     * @return the number of bytes moved, or -1 at the end of the body
+     * @return the bytes, or {@code null} at the end of the body
      * @throws IOException if the client went away before the body was complete
      */
-    synchronized int take(ByteArrayOutputStream out, int max, boolean toNewline) throws IOException {
+    synchronized byte[] take(int max, boolean toNewline) throws IOException {
         if (max <= 0) {
-            return 0;
+            return EMPTY;
         }
-        while (chunks.isEmpty()) {
-            if (truncated) {
-                throw new IOException("the client disconnected before the request body was complete");
-            }
-            if (ended || abandoned) {
-                return -1;
-            }
+        // A read of n bytes waits for all n and takes them in one piece, unless reading is paused (no more comes
+        // until some are taken); a line is taken as soon as any bytes are there.
+        long wanted = toNewline ? 1 : max;
+        while (queued < wanted && !paused && !ended && !abandoned) {
             try {
                 wait();
             } catch (InterruptedException e) {
@@ -90,20 +89,46 @@ final class RequestBody {
                 throw new InterruptedIOException("interrupted while reading the request body");
             }
         }
-        ByteBuf head = chunks.peek();
-        int n = Math.min(max, head.readableBytes());
-        if (toNewline) {
-            int newline = head.indexOf(head.readerIndex(), head.readerIndex() + n, (byte) '\n');
-            if (newline >= 0) {
-                n = newline - head.readerIndex() + 1;
+        if (chunks.isEmpty()) {
+            if (truncated) {
+                throw new IOException("the client disconnected before the request body was complete");
             }
+            return null;
         }
-        head.readBytes(out, n);
-        if (!head.isReadable()) {
-            chunks.poll().release();
+        int n = (int) Math.min(max, queued);
+        if (toNewline) {
+            n = toNewline(n);
+        }
+        byte[] out = new byte[n];
+        int done = 0;
+        while (done < n) {
+            ByteBuf head = chunks.peek();
+            int piece = Math.min(n - done, head.readableBytes());
+            head.readBytes(out, done, piece);
+            done += piece;
+            if (!head.isReadable()) {
+                chunks.poll().release();
+            }
         }
         queued -= n;
         resumeIfDrained();
+        return out;
+    }
+
+    /** How many of the first {@code n} queued bytes to take to end at the first newline among them. */
+    private int toNewline(int n) {
+        int seen = 0;
+        for (ByteBuf chunk : chunks) {
+            int here = Math.min(n - seen, chunk.readableBytes());
+            int newline = chunk.indexOf(chunk.readerIndex(), chunk.readerIndex() + here, (byte) '\n');
+            if (newline >= 0) {
+                return seen + newline - chunk.readerIndex() + 1;
+            }
+            seen += here;
+            if (seen >= n) {
+                break;
+            }
+        }
         return n;
     }
 

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -23,6 +24,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.python.core.Py;
 import org.python.core.PyObject;
@@ -48,6 +51,8 @@ import org.python.core.PyUnicode;
  * sending the next request on this connection, which another worker will answer.
  */
 final class ResponseWriter {
+    /** The most bytes of a response handed to the event loop at once: what one write may hold in direct memory. */
+    static final int PIECE = 1024 * 1024;
     private static final byte[] ERROR_BODY = "Internal Server Error\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ChannelHandlerContext ctx;
@@ -121,18 +126,34 @@ final class ResponseWriter {
      *     {@code AssertionError} before {@code start_response}
      */
     boolean write(PyObject data) {
-        if (!(data instanceof PyString) || data instanceof PyUnicode) {
-            throw Py.TypeError("WSGI response data must be byte strings (str), not "
-                    + data.getType().fastGetName());
+        return writeAll(List.of(data));
+    }
+
+    /**
+     * Writes chunks that all exist already (a list or tuple the application returned) as if each were given to
+     * {@link #write}, but gathered: their bytes go into buffers of up to {@link #PIECE} bytes, each one write and
+     * flush, rather than one hand-off to the event loop and one wait for the socket per chunk. PEP 3333 forbids
+     * delaying a block only while the application is still producing the next; here it has produced them all.
+     */
+    boolean writeAll(List<PyObject> data) {
+        List<String> chunks = new ArrayList<>(data.size());
+        long length = 0;
+        for (PyObject chunk : data) {
+            if (!(chunk instanceof PyString) || chunk instanceof PyUnicode) {
+                throw Py.TypeError("WSGI response data must be byte strings (str), not "
+                        + chunk.getType().fastGetName());
+            }
+            String text = ((PyString) chunk).getString();
+            chunks.add(text);
+            length += text.length();
         }
         if (status == null) {
             throw Py.AssertionError("write() before start_response()");
         }
-        String chunk = ((PyString) data).getString();
         if (clientGone) {
             return false;
         }
-        if (chunk.isEmpty()) {
+        if (length == 0) {
             return true;
         }
         if (!headersSent) {
@@ -142,35 +163,80 @@ final class ResponseWriter {
             return false;
         }
         boolean more = true;
-        if (contentLength >= 0 && chunk.length() > contentLength - sent) {
-            chunk = chunk.substring(0, (int) (contentLength - sent));
+        if (contentLength >= 0 && length > contentLength - sent) {
+            length = contentLength - sent;
             more = false;
             if (!overflowLogged) {
                 overflowLogged = true;
                 Log.info(requestLine + ": the application sent more than its Content-Length of "
                         + contentLength + " bytes; the rest is dropped");
             }
-            if (chunk.isEmpty()) {
+            if (length == 0) {
                 return false;
             }
         }
-        ByteBuf bytes = Unpooled.wrappedBuffer(chunk.getBytes(StandardCharsets.ISO_8859_1));
-        sent += chunk.length();
-        // The chunk that completes a Content-Length ends the response: the gateway may send its next
-        // request as soon as it has it, so nothing may be written on this connection after it.
+        Latin1Pieces pieces = new Latin1Pieces(chunks, length, PIECE);
+        for (ByteBuf piece; (piece = pieces.next(ctx.alloc())) != null; ) {
+            sent += piece.readableBytes();
+            // The piece that completes a Content-Length ends the response: the gateway may send its next
+            // request as soon as it has it, so nothing may be written on this connection after it.
+            boolean last = sent == contentLength;
+            ChannelFuture written = send(last ? new DefaultLastHttpContent(piece) : new DefaultHttpContent(piece));
+            if (last) {
+                ended(written);
+            }
+            if (!channel.isWritable()) {
+                awaitFlushed(written);
+            }
+            if (!channel.isActive()) {
+                pieces.discard();
+                clientGone = true;
+                return false;
+            }
+        }
+        return more;
+    }
+
+    /**
+     * Writes the bytes of {@code file} (a file the application opened) as the body, sent by the transport from
+     * the file itself, and waits until they are written: the application's {@code close()}, which closes the
+     * file, comes after this. An application's {@code Content-Length} shorter than the file sends that many.
+     *
+     * @return false when no more body is wanted (as {@link #write})
+     */
+    boolean writeFile(FileWrapper.FileBody file) {
+        if (status == null) {
+            throw Py.AssertionError("write() before start_response()");
+        }
+        if (clientGone) {
+            return false;
+        }
+        long count = file.count();
+        if (count == 0) {
+            return true;
+        }
+        if (!headersSent) {
+            sendHeaders(false);
+        }
+        if (!bodyAllowed) {
+            return false;
+        }
+        if (contentLength >= 0) {
+            count = Math.min(count, contentLength - sent);
+        }
+        sent += count;
         boolean last = sent == contentLength;
-        ChannelFuture written = send(last ? new DefaultLastHttpContent(bytes) : new DefaultHttpContent(bytes));
+        DefaultFileRegion region = file.region(count);
+        ChannelFuture written = last ? send(region, LastHttpContent.EMPTY_LAST_CONTENT) : send(region);
         if (last) {
             ended(written);
         }
-        if (!channel.isWritable()) {
-            awaitFlushed(written);
-        }
-        if (!channel.isActive()) {
+        awaitFlushed(written);
+        if (!channel.isActive() || !written.isSuccess()) {
             clientGone = true;
             return false;
         }
-        return more;
+        return true;
     }
 
     /**
@@ -202,16 +268,21 @@ final class ResponseWriter {
      * one: both in a single task for the event loop, since each write from another thread is a task and a
      * wake-up of its own, and for small responses those hand-offs cost more than the app.
      */
-    private ChannelFuture send(Object message) {
+    private ChannelFuture send(Object... messages) {
         HttpResponse head = pendingHead;
-        if (head == null) {
-            return ctx.writeAndFlush(message);
-        }
         pendingHead = null;
+        if (head == null && messages.length == 1) {
+            return ctx.writeAndFlush(messages[0]);
+        }
         ChannelPromise promise = ctx.newPromise();
         ctx.executor().execute(() -> {
-            ctx.write(head);
-            ctx.writeAndFlush(message, promise);
+            if (head != null) {
+                ctx.write(head);
+            }
+            for (int i = 0; i < messages.length - 1; i++) {
+                ctx.write(messages[i], ctx.voidPromise());
+            }
+            ctx.writeAndFlush(messages[messages.length - 1], promise);
         });
         return promise;
     }

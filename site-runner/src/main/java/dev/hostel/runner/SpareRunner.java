@@ -69,8 +69,6 @@ final class SpareRunner {
         long started = System.nanoTime();
         PySystemState state = JythonApp.interpreter();
         Py.setSystemState(state);
-        // What JythonApp.load and the first request import whatever the app is.
-        imp.importName("wsgiref.util", false);
         WarmUp.run(Path.of(System.getProperty("java.io.tmpdir")));
         transport = RunnerServer.Transport.best();
         group = RunnerServer.newEventLoopGroup(transport);

@@ -1,6 +1,8 @@
 package dev.hostel.runner;
 
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
 import org.python.core.PyList;
 import org.python.core.PyObject;
 import org.python.core.PyString;
@@ -50,11 +52,23 @@ final class WsgiCall implements Runnable {
         try {
             PyObject environ = Environ.build(request, new WsgiInput(body), app);
             result = app.callable().__call__(environ, new StartResponse(writer));
-            writer.lengthHint(knownLength(result));
-            PyObject iterator = result.__iter__();
-            for (PyObject chunk; (chunk = iterator.__iternext__()) != null; ) {
-                if (!writer.write(chunk)) {
-                    break;
+            FileWrapper.FileBody file = result instanceof FileWrapper.Wrapped wrapped ? wrapped.body() : null;
+            long length = file != null ? file.count() : knownLength(result);
+            writer.lengthHint(length);
+            if (file != null) {
+                // A regular file: its bytes go from the file to the socket, not through Jython.
+                writer.writeFile(file);
+            } else if (length >= 0) {
+                // All of the body exists already: written gathered, not one hand-off per chunk.
+                List<PyObject> chunks = new ArrayList<>();
+                result.asIterable().forEach(chunks::add);
+                writer.writeAll(chunks);
+            } else {
+                PyObject iterator = result.__iter__();
+                for (PyObject chunk; (chunk = iterator.__iternext__()) != null; ) {
+                    if (!writer.write(chunk)) {
+                        break;
+                    }
                 }
             }
         } catch (Throwable e) {

@@ -51,35 +51,41 @@ final class WsgiInput extends PyObject {
         return lines;
     }
 
+    /**
+     * Up to {@code max} bytes (to the first newline with {@code line}) as a byte {@code str}: each take gives an
+     * array of the exact size, and a read that one take answers whole (the usual case: the bytes are already
+     * queued) makes its string from that array directly, with no buffer growing in between.
+     */
     private PyString collect(int max, boolean line) {
-        Bytes out = new Bytes(Math.min(max, 8192));
-        int remaining = max;
+        byte[] first;
+        ByteArrayOutputStream more = null;
         try {
-            while (remaining > 0) {
-                int n = body.take(out, remaining, line);
-                if (n < 0) {
+            first = body.take(max, line);
+            if (first == null) {
+                return EMPTY;
+            }
+            int remaining = max - first.length;
+            boolean done = line && first.length > 0 && first[first.length - 1] == '\n';
+            while (remaining > 0 && !done) {
+                byte[] next = body.take(remaining, line);
+                if (next == null) {
                     break;
                 }
-                remaining -= n;
-                if (line && n > 0 && out.last() == '\n') {
-                    break;
+                if (more == null) {
+                    more = new ByteArrayOutputStream(first.length + next.length);
+                    more.write(first, 0, first.length);
                 }
+                more.write(next, 0, next.length);
+                remaining -= next.length;
+                done = line && next.length > 0 && next[next.length - 1] == '\n';
             }
         } catch (IOException e) {
             throw Py.IOError(e.getMessage());
         }
-        return out.size() == 0 ? EMPTY : Py.newString(out.toString(StandardCharsets.ISO_8859_1));
-    }
-
-    /** A byte buffer that can tell its newest byte: take() stops right after a newline. */
-    private static final class Bytes extends ByteArrayOutputStream {
-        Bytes(int size) {
-            super(size);
+        if (more != null) {
+            return ByteStrings.of(more.toString(StandardCharsets.ISO_8859_1));
         }
-
-        byte last() {
-            return buf[count - 1];
-        }
+        return first.length == 0 ? EMPTY : ByteStrings.of(new String(first, StandardCharsets.ISO_8859_1));
     }
 
     @Override

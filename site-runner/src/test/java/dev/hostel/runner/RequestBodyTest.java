@@ -3,13 +3,13 @@ package dev.hostel.runner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,11 +33,11 @@ class RequestBodyTest {
         }
         assertFalse(channel.config().isAutoRead(), "paused above the high-water mark");
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
         long total = (long) offered.size() * chunk;
-        while (total - out.size() > RequestBody.LOW_WATER) {
+        long taken = 0;
+        while (total - taken > RequestBody.LOW_WATER) {
             assertFalse(channel.config().isAutoRead());
-            body.take(out, chunk, false);
+            taken += body.take(chunk, false).length;
         }
         assertTrue(channel.config().isAutoRead(), "reading again once drained to the low-water mark");
 
@@ -52,12 +52,28 @@ class RequestBodyTest {
         RequestBody body = new RequestBody(channel);
         body.offer(Unpooled.copiedBuffer("ab\ncd", StandardCharsets.US_ASCII));
         body.end();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertEquals(3, body.take(out, 100, true));
-        assertArrayEquals("ab\n".getBytes(StandardCharsets.US_ASCII), out.toByteArray());
-        assertEquals(2, body.take(out, 100, true));
-        assertEquals(-1, body.take(out, 100, true));
-        assertEquals(-1, body.take(out, 100, false), "the end stays the end");
+        assertArrayEquals("ab\n".getBytes(StandardCharsets.US_ASCII), body.take(100, true));
+        assertArrayEquals("cd".getBytes(StandardCharsets.US_ASCII), body.take(100, true));
+        assertNull(body.take(100, true));
+        assertNull(body.take(100, false), "the end stays the end");
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void takeGathersQueuedChunksIntoOneArrayAndFindsANewlineInALaterChunk() throws IOException {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        RequestBody body = new RequestBody(channel);
+        ByteBuf first = Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII);
+        ByteBuf second = Unpooled.copiedBuffer("de\nfg", StandardCharsets.US_ASCII);
+        body.offer(first);
+        body.offer(second);
+        assertArrayEquals("abcde\n".getBytes(StandardCharsets.US_ASCII), body.take(100, true));
+        assertEquals(0, first.refCnt(), "a chunk read to its end is released");
+        assertArrayEquals("f".getBytes(StandardCharsets.US_ASCII), body.take(1, false));
+        body.end(); // a read of more than is queued waits for the rest, or the end
+        assertArrayEquals("g".getBytes(StandardCharsets.US_ASCII), body.take(100, false));
+        body.abandon();
+        assertEquals(0, second.refCnt());
         assertFalse(channel.finishAndReleaseAll());
     }
 
@@ -66,7 +82,7 @@ class RequestBodyTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         RequestBody body = new RequestBody(channel);
         body.fail();
-        assertThrows(IOException.class, () -> body.take(new ByteArrayOutputStream(), 10, false));
+        assertThrows(IOException.class, () -> body.take(10, false));
         assertFalse(channel.finishAndReleaseAll());
     }
 

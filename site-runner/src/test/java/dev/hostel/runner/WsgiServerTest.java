@@ -323,6 +323,58 @@ class WsgiServerTest {
         assertArrayEquals(Files.readAllBytes(SharedRunner.appsRoot().resolve("hostel_test_app.py")), response.body());
     }
 
+    /**
+     * wsgi.file_wrapper over a regular file: the runner sends it from the file (sendfile), byte for byte, with the
+     * file's length as Content-Length; from where the app left the file; cut to the app's own Content-Length;
+     * HEAD gets the length and no body; the connection carries the next request; the file is closed after.
+     */
+    @ParameterizedTest
+    @CsvSource({"0, 0", "1, 0", "65536, 0", "3000000, 0", "3000000, 1000", "10485760, 0"})
+    void fileWrapperSendsARegularFileIntact(int size, int skip) throws Exception {
+        Path file = Files.createTempFile("hostel-file-wrapper-", ".bin");
+        try {
+            byte[] data = new byte[size];
+            new Random(size).nextBytes(data);
+            Files.write(file, data);
+            String id = "fw-" + size + "-" + skip;
+            try (UdsClient client = UdsClient.connect(socket)) {
+                Response response = client.get("/file-path?path=" + file + "&skip=" + skip + "&id=" + id);
+                assertEquals(200, response.status());
+                assertEquals(String.valueOf(size - skip), response.header("Content-Length"));
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, skip, size), response.body());
+                Response head = client.request("HEAD", "/file-path?path=" + file, null);
+                assertEquals(200, head.status());
+                assertEquals(String.valueOf(size), head.header("Content-Length"));
+                assertEquals(0, head.body().length);
+                assertEquals("hello", client.get("/hello").text(), "the connection carries the next request");
+            }
+            Await.until(() -> get("/closed?id=" + id).text().equals("yes"), Await.LONG,
+                    "close() of the wrapped file was not called");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void fileWrapperKeepsTheAppsContentLengthAndReadsOtherFileLikeObjects() throws Exception {
+        Path file = Files.createTempFile("hostel-file-wrapper-", ".bin");
+        try {
+            byte[] data = new byte[200_000];
+            new Random(7).nextBytes(data);
+            Files.write(file, data);
+            try (UdsClient client = UdsClient.connect(socket)) {
+                Response cut = client.get("/file-path?path=" + file + "&length=1000");
+                assertEquals("1000", cut.header("Content-Length"));
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 1000), cut.body());
+                Response stringIo = client.get("/file-path?path=" + file + "&stringio=1");
+                assertArrayEquals(data, stringIo.body(), "a StringIO is read block by block");
+                assertEquals("hello", client.get("/hello").text());
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     @Test
     void headGetsHeadersWithoutBodyAndKeepsTheConnection() throws Exception {
         try (UdsClient client = UdsClient.connect(socket)) {
