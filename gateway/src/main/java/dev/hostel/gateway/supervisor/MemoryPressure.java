@@ -98,6 +98,12 @@ final class MemoryPressure {
         }
         budget.runnersMeasured(inUse, beyond);
         limitRunners();
+        if (budget.reserved() > budget.forRunners() && relief.isDone()) {
+            // The gateway grew after the reservations were made: a spare reserves room that no site uses yet, so
+            // it is given back first; sites keep theirs (what they use is what the check below acts on).
+            relief = spares.giveUpOne("the gateway, now counted at " + MemoryBudget.mb(budget.gateway()))
+                    .orElse(relief);
+        }
         if (budget.underPressure() && relief.isDone()) {
             relief = relieve(furthest);
         } else if (!budget.underPressure()) {

@@ -282,7 +282,7 @@ public final class SparePool implements AutoCloseable {
             pauseFor(PAUSE_AFTER_GIVE_UP);
         }
         LOG.info(() -> "budget full (" + MemoryBudget.mb(budget.used()) + " of " + MemoryBudget.mb(budget.total())
-                + "): stopping the " + victim + " to start " + forWhom);
+                + "): stopping the " + victim + " for " + forWhom);
         return Optional.of(retire(victim));
     }
 

@@ -157,7 +157,7 @@ public final class Supervisor {
         if (idle.isPresent()) {
             return evict(idle.get(), requester.site().name()).thenCompose(v -> admit(requester, bytes, deadline));
         }
-        Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne("site " + requester.site().name());
+        Optional<CompletableFuture<Void>> spareGone = spares.giveUpOne("starting site " + requester.site().name());
         if (spareGone.isPresent()) {
             return spareGone.get().thenCompose(v -> admit(requester, bytes, deadline));
         }

@@ -244,7 +244,7 @@ class DensityEndToEndTest {
     }
 
     /** The gateway as the budget counts it (its PSS) plus every runner's working set fits the 512M budget. */
-    private static void assertWithinBudget(Map<String, Long> workingSets) throws IOException {
+    private static void assertWithinBudget(Map<String, Long> workingSets) throws Exception {
         JsonNode budget = JSON.readTree(admin.get("/status").body()).path("budget");
         assertEquals(BUDGET, budget.path("total_bytes").asLong());
         assertEquals("pss", budget.path("gateway_counted").asText());
@@ -254,7 +254,12 @@ class DensityEndToEndTest {
         long runners = workingSets.values().stream().mapToLong(Long::longValue).sum();
         assertTrue(gateway + runners <= BUDGET, "gateway " + gateway / MB + " MB + runners " + runners / MB
                 + " MB within 512 MB: " + workingSets);
-        assertTrue(budget.path("used_bytes").asLong() <= BUDGET, budget.toString());
+        // The gateway's count is read every few seconds and may have grown past what a spare reserved when it
+        // started: Hostel then gives the spare up, so reservations come back within the budget.
+        await(() -> {
+            JsonNode now = JSON.readTree(admin.get("/status").body()).path("budget");
+            return now.path("used_bytes").asLong() <= BUDGET ? now : null;
+        }, "the budget's reservations within 512M");
     }
 
     /** No recycle, restart or kill for memory in the gateway's counters since it started. */
