@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.python.core.Py;
 import org.python.core.PyException;
 import org.python.core.PyObject;
@@ -32,7 +31,6 @@ final class StandardModules {
     static final String LINE = "HOSTEL-MODULES";
     /** More than a Django start imports (195); the gateway keeps at most as many. */
     static final int MAX = 400;
-    private static final Pattern DOTTED = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     /**
      * Modules (and their submodules) whose import-time state would be the spare's, not the site's: {@code user}
      * runs {@code ~/.pythonrc.py} of {@code HOME}; {@code distutils} and {@code xml.sax} read environment
@@ -51,7 +49,7 @@ final class StandardModules {
 
     /** Whether {@code name} may be preloaded: a dotted name, not (under) one of {@link #NEVER}. */
     static boolean preloadable(String name) {
-        if (!DOTTED.matcher(name).matches()) {
+        if (!RunnerOptions.DOTTED.matcher(name).matches()) {
             return false;
         }
         for (String never : NEVER) {
