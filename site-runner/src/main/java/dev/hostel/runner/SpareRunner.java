@@ -83,6 +83,10 @@ final class SpareRunner {
         if (!preload.isEmpty()) {
             long before = System.nanoTime();
             int imported = StandardModules.preload(preload);
+            // The imports' garbage, collected while the spare waits (off any request's path): with SerialGC and
+            // -XX:-ShrinkHeapInSteps the heap then shrinks to what the modules keep (IdleTrim does the same for an
+            // idle site). Measured with it: BENCHMARKS.md, "Warm spares".
+            System.gc();
             Log.info("spare runner preloaded " + imported + " of " + preload.size() + " standard modules that"
                     + " sites of its ceiling imported last time, in " + (System.nanoTime() - before) / 1_000_000
                     + " ms");

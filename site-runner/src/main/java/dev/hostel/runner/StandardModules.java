@@ -35,13 +35,14 @@ final class StandardModules {
      * Modules (and their submodules) whose import-time state would be the spare's, not the site's: {@code user}
      * runs {@code ~/.pythonrc.py} of {@code HOME}; {@code distutils} and {@code xml.sax} read environment
      * variables at import; {@code webbrowser} reads {@code BROWSER}; the rest are not libraries (they print, open
-     * a browser, or start a console) and {@code site}/{@code *customize} are what {@code python.import.site=false}
+     * a browser, start a console or install pip), nor is any package's {@code __main__}; {@code site} and
+     * {@code *customize} are what {@code python.import.site=false}
      * keeps out. {@code os} and {@code tempfile} are safe: the spare updates {@code os.environ} in place on LOAD,
      * and {@code tempfile} looks for its directory on first use. {@code logging}'s start time is reset on LOAD
      * ({@link #adopted}).
      */
     static final Set<String> NEVER = Set.of("user", "distutils", "xml.sax", "webbrowser", "this", "antigravity",
-            "site", "sitecustomize", "usercustomize", "__main__", "idlelib", "lib2to3", "pdb", "pydoc", "code",
+            "site", "sitecustomize", "usercustomize", "ensurepip", "idlelib", "lib2to3", "pdb", "pydoc", "code",
             "test", "unittest", "doctest", "isql", "dbexts");
 
     private StandardModules() {
@@ -51,6 +52,9 @@ final class StandardModules {
     static boolean preloadable(String name) {
         if (!RunnerOptions.DOTTED.matcher(name).matches()) {
             return false;
+        }
+        if (name.equals("__main__") || name.endsWith(".__main__")) {
+            return false; // a package's command line: runs on import
         }
         for (String never : NEVER) {
             if (name.equals(never) || name.startsWith(never + ".")) {
