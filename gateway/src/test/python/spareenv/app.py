@@ -1,5 +1,10 @@
 """The spare runner end-to-end test's app: answers (and prints) its SPARE_X environment variable; /setuid tries to
-become root again, as hostile site code would, and answers what happened."""
+become root again, as hostile site code would, and answers what happened; /warm says whether `decimal` and `json`
+were loaded before its first line (by a warm spare), which it then imports, as a framework would."""
+import sys
+WARM = "decimal=%s json=%s" % ('decimal' in sys.modules, 'json' in sys.modules)
+import decimal
+import json
 import os
 
 
@@ -15,6 +20,8 @@ def _try_root():
 def application(environ, start_response):
     if environ.get("PATH_INFO") == "/setuid":
         body = _try_root()
+    elif environ.get("PATH_INFO") == "/warm":
+        body = WARM
     else:
         value = os.environ.get("SPARE_X", "<unset>")
         print "printed by the spare test app: SPARE_X=%s" % value

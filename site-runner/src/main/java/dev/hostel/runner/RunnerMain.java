@@ -16,9 +16,10 @@ import java.util.Optional;
  * java [flags] -cp ... dev.hostel.runner.RunnerMain --spare
  * </pre>
  *
- * <p>The contract with the gateway: stdout carries exactly one line, {@code HOSTEL-READY <pid>} (or, when the
- * app cannot be loaded, {@code HOSTEL-FAILED <what went wrong>} before exit status 78),
- * once the application is imported and the socket listens (everything else, Python's
+ * <p>The contract with the gateway: stdout carries {@code HOSTEL-READY <pid>} (or, when the app cannot be
+ * loaded, {@code HOSTEL-FAILED <what went wrong>} before exit status 78) once the application is imported and the
+ * socket listens, then one line {@code HOSTEL-MODULES a,b,c} (the standard modules loaded, for the next spare:
+ * {@link StandardModules}), and nothing else (everything else, Python's
  * {@code sys.stdout} included, goes to stderr, the site's log). Exit status 2 for bad arguments, 78
  * when the application cannot be loaded (with the module, {@code sys.path}, the traceback and a
  * hint on stderr), 1 when the socket cannot be bound. The runner exits when its parent dies (EOF on
@@ -51,7 +52,7 @@ public final class RunnerMain {
         }
         // The gateway reads stdout for the READY line only: keep every other byte off it.
         PrintStream ready = System.out;
-        SpareRunner spare = SpareRunner.requested(args) ? SpareRunner.install() : null;
+        SpareRunner spare = SpareRunner.requested(args) ? SpareRunner.install(args) : null;
         System.setOut(System.err);
 
         RunnerOptions options;
@@ -93,6 +94,9 @@ public final class RunnerMain {
         watchParent(System.in, server);
 
         ready.println("HOSTEL-READY " + ProcessHandle.current().pid());
+        ready.flush();
+        // After the READY line, so that it costs the start nothing: what the next spare of this ceiling preloads.
+        ready.println(StandardModules.LINE + " " + String.join(",", StandardModules.loaded(JythonApp.interpreter())));
         ready.flush();
         server.awaitStopped();
     }

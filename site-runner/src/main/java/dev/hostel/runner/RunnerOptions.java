@@ -40,7 +40,8 @@ public record RunnerOptions(String site, Path socket, String module, String call
     static final String USAGE = "usage: RunnerMain --site NAME --socket /abs/runner.sock"
             + " --app module.sub:callable --root /abs/site/root [--python-path /abs/dir]... [--threads N]";
 
-    private static final Pattern DOTTED = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    /** A dotted Python name: a module path or an attribute path. */
+    static final Pattern DOTTED = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
 
     public RunnerOptions {
         Objects.requireNonNull(site, "site");

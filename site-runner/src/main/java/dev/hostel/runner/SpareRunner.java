@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.python.core.Py;
@@ -20,7 +21,8 @@ import org.python.core.imp;
  * for its own app to be imported, not for a JVM and Jython to start.
  *
  * <p>The protocol with the gateway: the spare boots Jython, imports what every app needs, rehearses a request
- * ({@link WarmUp}), creates the server's event loop, then prints {@code HOSTEL-SPARE <pid>} on stdout and reads one line from stdin,
+ * ({@link WarmUp}), imports the standard modules the gateway listed ({@code --preload=}, see
+ * {@link StandardModules}), creates the server's event loop, then prints {@code HOSTEL-SPARE <pid>} on stdout and reads one line from stdin,
  * {@code LOAD <json>} ({@link LoadCommand}). From there on it is the site's runner, exactly as if started with
  * that site's command line: it prints {@code HOSTEL-READY <pid>} once the app is imported and the socket listens,
  * and end-of-file on stdin means the gateway died. End-of-file before {@code LOAD} means the pool gave the spare
@@ -44,24 +46,30 @@ import org.python.core.imp;
  */
 final class SpareRunner {
     static final String FLAG = "--spare";
+    /** {@code --preload=a,b,c}: standard modules to import before the spare is claimed ({@link StandardModules}). */
+    static final String PRELOAD = "--preload=";
     static final String SPARE_LINE = "HOSTEL-SPARE";
     /** The LOAD line is a few hundred bytes; a bound keeps a confused writer from filling the heap. */
     private static final int MAX_LOAD_LINE = 1 << 20;
 
+    private final List<String> preload;
     private RunnerServer.Transport transport;
     private EventLoopGroup group;
 
-    private SpareRunner() {
+    private SpareRunner(List<String> preload) {
+        this.preload = preload;
     }
 
-    /** Whether the command line asks for a spare. */
+    /** Whether the command line asks for a spare: {@code --spare [--preload=a,b,c]}. */
     static boolean requested(String[] args) {
-        return args.length == 1 && FLAG.equals(args[0]);
+        return args.length >= 1 && FLAG.equals(args[0])
+                && (args.length == 1 || args.length == 2 && args[1].startsWith(PRELOAD));
     }
 
-    /** A spare, waiting for {@link #prepare}. */
-    static SpareRunner install() {
-        return new SpareRunner();
+    /** A spare, waiting for {@link #prepare}; {@code args} is a command line {@link #requested} accepted. */
+    static SpareRunner install(String[] args) {
+        return new SpareRunner(args.length == 2 ? StandardModules.parse(args[1].substring(PRELOAD.length()))
+                : List.of());
     }
 
     /** Boots what does not depend on the site, then tells the gateway on {@code out} that the spare is ready. */
@@ -70,6 +78,17 @@ final class SpareRunner {
         PySystemState state = JythonApp.interpreter();
         Py.setSystemState(state);
         WarmUp.run(Path.of(System.getProperty("java.io.tmpdir")));
+        if (!preload.isEmpty()) {
+            long before = System.nanoTime();
+            int imported = StandardModules.preload(preload);
+            // The imports' garbage, collected while the spare waits (off any request's path): with SerialGC and
+            // -XX:-ShrinkHeapInSteps the heap then shrinks to what the modules keep (IdleTrim does the same for an
+            // idle site). Measured with it: BENCHMARKS.md, "Warm spares".
+            System.gc();
+            Log.info("spare runner preloaded " + imported + " of " + preload.size() + " standard modules that"
+                    + " sites of its ceiling imported last time, in " + (System.nanoTime() - before) / 1_000_000
+                    + " ms");
+        }
         transport = RunnerServer.Transport.best();
         group = RunnerServer.newEventLoopGroup(transport);
         long pid = ProcessHandle.current().pid();
@@ -97,6 +116,7 @@ final class SpareRunner {
         Log.site(options.site());
         becomeSiteUser(load);
         applyEnvironment(load.env(), options.root());
+        StandardModules.adopted();
         Log.info("spare runner (pid " + ProcessHandle.current().pid() + ") claimed for this site; loading "
                 + options.app() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms to adopt it)");
         return Optional.of(options);

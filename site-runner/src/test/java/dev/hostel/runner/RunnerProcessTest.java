@@ -68,7 +68,11 @@ class RunnerProcessTest {
         process.getOutputStream().close();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the runner exits when its parent goes away");
         assertEquals(0, process.exitValue());
-        assertEquals(null, stdout.readLine(), "nothing on stdout but the READY line");
+        String modules = stdout.readLine();
+        assertTrue(modules.startsWith("HOSTEL-MODULES ") && modules.contains("wsgiref.util"),
+                "then the standard modules it loaded, for the next spare: " + modules);
+        assertFalse(modules.contains("hostel_test_app"), "never a site's module: " + modules);
+        assertEquals(null, stdout.readLine(), "nothing on stdout but those two lines");
         assertFalse(Files.exists(socket), "socket file deleted");
         String log = Files.readString(stderr);
         assertTrue(log.contains("printed by the app"), log);

@@ -84,12 +84,14 @@ class SpareRunnerTest {
         }
     }
 
-    private Process startSpare(Path sparesLog) throws IOException {
-        Process process = new ProcessBuilder(
+    private Process startSpare(Path sparesLog, String... options) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                 "-cp", classpath(),
-                RunnerMain.class.getName(), "--spare")
+                RunnerMain.class.getName(), "--spare"));
+        command.addAll(List.of(options));
+        Process process = new ProcessBuilder(command)
                 .directory(Path.of("/").toFile())
                 .redirectError(sparesLog.toFile())
                 .start();
@@ -172,12 +174,47 @@ class SpareRunnerTest {
         process.getOutputStream().close();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "EOF on stdin still means the gateway is gone");
         assertEquals(0, process.exitValue());
-        assertEquals(null, stdout.readLine(), "nothing on stdout but the two lines");
+        assertTrue(stdout.readLine().startsWith("HOSTEL-MODULES "), "then the standard modules it loaded");
+        assertEquals(null, stdout.readLine(), "nothing on stdout but those lines");
         String log = Files.readString(stderr);
         for (String part : List.of("spare runner (pid " + process.pid() + ") ready", "claimed for this site",
                 "spare app printed to stdout", "spare app wrote to stderr", "the gateway closed stdin")) {
             assertTrue(log.contains(part), "expected '" + part + "' on its stderr:\n" + log);
         }
+    }
+
+    @Test
+    void aWarmSpareHasTheModulesItWasToldToPreloadBeforeLoadAndStillServesAsTheSitesUser() throws Exception {
+        Path stderr = logs.resolve("stderr.log");
+        Process process = startSpare(stderr, "--preload=json,decimal,hostel_no_such_module,user,webbrowser");
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+        assertEquals("HOSTEL-SPARE " + process.pid(), stdout.readLine(), () -> readQuietly(stderr));
+        String load = load("warm", "preload_probe:application");
+        Path socket = Path.of(load.replaceAll(".*\"socket\": \"([^\"]+)\".*", "$1"));
+        send(process, load);
+        assertEquals("HOSTEL-READY " + process.pid(), stdout.readLine(), () -> readQuietly(stderr));
+        String modules = stdout.readLine();
+        try (UdsClient client = UdsClient.connect(socket)) {
+            String seen = client.get("/").text();
+            assertTrue(seen.contains("\"decimal\": true") && seen.contains("\"json\": true"),
+                    "preloaded before the site's first line: " + seen);
+            assertTrue(seen.contains("\"user\": false") && seen.contains("\"webbrowser\": false"),
+                    "never preloaded (they would read the spare's HOME and BROWSER): " + seen);
+            assertTrue(seen.contains("\"sum\": \"0.3\""), seen);
+            if (ROOT) {
+                assertTrue(seen.contains("\"uid\": " + NOBODY), "served as the site's user: " + seen);
+            }
+        }
+        assertTrue(modules.startsWith("HOSTEL-MODULES ") && List.of(modules.substring(15).split(","))
+                .containsAll(List.of("decimal", "json")), "reported for the next spare: " + modules);
+        assertFalse(List.of(modules.substring(15).split(",")).contains("preload_probe"), "no site module: "
+                + modules);
+        assertTrue(readQuietly(stderr).contains("preload of standard module 'hostel_no_such_module' failed,"
+                + " skipped"), () -> readQuietly(stderr));
+        assertTrue(readQuietly(stderr).contains("preloaded 2 of 3 standard modules"), () -> readQuietly(stderr));
+        process.getOutputStream().close();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
     }
 
     @Test

@@ -102,6 +102,7 @@ public final class RunnerLauncher implements AutoCloseable {
     private final CdsArchive cds;
     private volatile Optional<Path> jythonHome = Optional.empty();
     private final RunnerEvents events = new RunnerEvents();
+    private final SparePreloads preloads = new SparePreloads();
     private final Map<Path, Integer> indexBySocket = new ConcurrentHashMap<>();
     private final Map<Long, Launched> launched = new ConcurrentHashMap<>();
     private final Thread preparation;
@@ -226,6 +227,11 @@ public final class RunnerLauncher implements AutoCloseable {
     }
 
     /** The class-data archive's path, and whether it is ready, for the benchmark and the logs. */
+    /** The standard modules each ceiling's runners loaded: what its next spare imports before it is claimed. */
+    SparePreloads preloads() {
+        return preloads;
+    }
+
     Path cdsArchive() {
         return cds.path();
     }
@@ -420,6 +426,10 @@ public final class RunnerLauncher implements AutoCloseable {
         List<String> cmd = jvm(ceiling, who == PRIVILEGED_SPARE
                 ? List.of("-Dhostel.gateway.uid=" + users.own().uid()) : userFlags(who));
         cmd.add("--spare");
+        List<String> preload = preloads.of(ceiling);
+        if (!preload.isEmpty()) {
+            cmd.add("--preload=" + String.join(",", preload));
+        }
         return cmd;
     }
 

@@ -76,20 +76,25 @@ public final class RunnerProcess {
             exited.complete(-1);
             return;
         }
-        Thread pump = new Thread(() -> pumpStdout(launcher.logFile(site)), "runner-out-" + site.name() + "-" + index);
+        Thread pump = new Thread(() -> pumpStdout(launcher.logFile(site), launcher.preloads()),
+                "runner-out-" + site.name() + "-" + index);
         pump.setDaemon(true);
         pump.start();
         this.pump = pump;
         process.onExit().thenAccept(p -> onExit(p.exitValue()));
     }
 
-    /** Waits for the ready line, then copies whatever the app prints to stdout into the site's log. */
-    private void pumpStdout(Path logFile) {
+    /**
+     * Waits for the ready line and the modules line that follows it (recorded for the next spare of the site's
+     * ceiling), then copies whatever else reaches stdout into the site's log.
+     */
+    private void pumpStdout(Path logFile, SparePreloads preloads) {
         try (InputStream in = new BufferedInputStream(process.getInputStream());
              OutputStream log = new FileOutputStream(logFile.toFile(), true)) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean modules = false;
             int b;
-            while (!ready.isDone() && (b = in.read()) != -1) {
+            while (!(ready.isDone() && modules) && (b = in.read()) != -1) {
                 if (b != '\n') {
                     line.write(b);
                     continue;
@@ -98,6 +103,9 @@ public final class RunnerProcess {
                 line.reset();
                 if (text.startsWith(READY_LINE)) {
                     markReady();
+                } else if (text.startsWith(SparePreloads.LINE)) {
+                    modules = true;
+                    preloads.record(site.memory(), text.substring(SparePreloads.LINE.length()));
                 } else if (text.startsWith(FAILED_LINE)) {
                     failure = text.substring(FAILED_LINE.length()).strip();
                 } else {

@@ -132,11 +132,25 @@ class SpareRunnerEndToEndTest {
         String sparesLog = Files.readString(hostel.dir.resolve("logs/_spares.log"));
         assertTrue(sparesLog.contains("spare runner (pid " + sparePid + ") ready"), sparesLog);
         assertFalse(sparesLog.contains("printed by the spare test app"), "the app's output went to the pool's log");
+        assertEquals("decimal=False json=False", hostel.get("ondemand.test", "/warm").body(),
+                "the first spare of a ceiling is cold: no runner of it had said what it loads");
         readySpare(sparePid);
     }
 
     @Test
     @Order(2)
+    void theNextSpareOfTheCeilingPreloadsTheStandardModulesItsLastSiteLoaded() throws Exception {
+        long sparePid = readySpare(-1);
+        List<String> command = ProcessHandle.of(sparePid).flatMap(p -> p.info().arguments()).map(List::of)
+                .orElse(List.of());
+        assertTrue(command.stream().anyMatch(a -> a.startsWith("--preload=") && a.contains("decimal")
+                && a.contains("json") && !List.of(a.split("[=,]")).contains("app")), "the site's standard modules, not its own: " + command);
+        String sparesLog = Files.readString(hostel.dir.resolve("logs/_spares.log"));
+        assertTrue(sparesLog.contains("spare runner preloaded "), sparesLog);
+    }
+
+    @Test
+    @Order(3)
     void aSiteOfAnotherUserTakesTheNextSpareAndAFullBudgetStillGetsAReplacement() throws Exception {
         long sparePid = readySpare(-1);
         assertEquals(320L << 20, hostel.hostel.budget().used(), "gateway + site + spare: 64 MB left, not a runner's");
@@ -144,6 +158,8 @@ class SpareRunnerEndToEndTest {
         assertEquals("other", hostel.get("other.test", "/").body());
         assertEquals(sparePid, site("other").runners().get(0).pid(), "the spare became the other site's runner");
         assertRunsAsItsSiteUser("other", sparePid);
+        assertEquals("decimal=True json=True", hostel.get("other.test", "/warm").body(),
+                "a warm spare: loaded before the site's first line, by the spare, as it serves as the site's user");
         if (ROOT) {
             assertNotEquals(hostel.hostel.supervisor().launcher().users().of(site("ondemand").site()).uid(),
                     hostel.hostel.supervisor().launcher().users().of(site("other").site()).uid());
@@ -158,7 +174,7 @@ class SpareRunnerEndToEndTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aSiteThatNeedsRoomStopsAnIdleSiteBeforeTheSpare() throws Exception {
         long sparePid = readySpare(-1);
         assertEquals(320L << 20, hostel.hostel.budget().used(), "gateway + other + spare");
