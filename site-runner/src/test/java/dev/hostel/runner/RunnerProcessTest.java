@@ -69,7 +69,7 @@ class RunnerProcessTest {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the runner exits when its parent goes away");
         assertEquals(0, process.exitValue());
         String modules = stdout.readLine();
-        assertTrue(modules.startsWith("HOSTEL-MODULES ") && modules.contains("wsgiref.util"),
+        assertTrue(modules.startsWith("HOSTEL-MODULES ") && modules.contains("wsgiref.validate"),
                 "then the standard modules it loaded, for the next spare: " + modules);
         assertFalse(modules.contains("hostel_test_app"), "never a site's module: " + modules);
         assertEquals(null, stdout.readLine(), "nothing on stdout but those two lines");
