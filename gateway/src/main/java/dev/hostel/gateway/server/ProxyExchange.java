@@ -142,6 +142,7 @@ final class ProxyExchange implements UpstreamExchange {
                 request.headers());
         ForwardedHeaders.toRunner(outbound.headers(), record.clientIp(), "http", localPort);
         Channel runner = connection.channel();
+        runner.read();
         if (heldBody != null) {
             sendHeldBody(runner, outbound);
         } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) {
@@ -317,14 +318,6 @@ final class ProxyExchange implements UpstreamExchange {
         content.release();
         if (last) {
             runnerDone();
-            // The runner connection is unbound now: its read-complete, which flushes what was written to the client
-            // before the spool took over, will not come here. Unflushed, those bytes keep the client unwritable
-            // and the spool undrained for good, so flush here (the runner reads on by itself and can deliver a whole
-            // response in one read loop).
-            client.flush();
-            if (client.channel().isWritable()) {
-                drain();
-            }
         }
     }
 
@@ -364,11 +357,11 @@ final class ProxyExchange implements UpstreamExchange {
         if (finished || runnerFinished) {
             return;
         }
-        // The runner connection reads on by itself (auto-read) while the response can be held; a full spool stops
-        // it until the client takes some (drain resumes it).
+        // Read on while the response can be held; a full spool waits for the client (drain resumes).
         if (spool != null && spool.isFull()) {
             runnerPaused = true;
-            upstream.channel().config().setAutoRead(false);
+        } else {
+            upstream.channel().read();
         }
     }
 
@@ -405,7 +398,7 @@ final class ProxyExchange implements UpstreamExchange {
         if (runnerPaused && !spool.isFull()) {
             runnerPaused = false;
             lastProgressNanos = System.nanoTime(); // the runner's silence is counted from now
-            upstream.channel().config().setAutoRead(true);
+            upstream.channel().read();
         }
     }
 

@@ -6,6 +6,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -21,10 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Keep-alive connections to one runner. Connections are kept per event loop and only touched from that loop,
  * so that a request and its runner connection share a thread (no locking, no hand-over between threads), as
- * Netty's proxy example does. They read whenever the runner sends (auto-read), in the pool too, where anything
- * but the runner closing is a protocol error; the exchange stops reading only while its client is far behind.
- * Reading on demand instead costs two {@code epoll_ctl} calls per request (the socket's read interest set, then
- * cleared after each read), measured at 5% of the event loops' time at hello -c50.
+ * Netty's proxy example does.
  */
 final class RunnerPool {
     /** Response heads from a runner are the app's; allow large cookies and headers. */
@@ -61,6 +59,7 @@ final class RunnerPool {
         ChannelFuture connect = new Bootstrap()
                 .group(loop)
                 .channel(transport.unixChannel())
+                .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -122,7 +121,6 @@ final class RunnerPool {
             ch.close();
             return;
         }
-        ch.config().setAutoRead(true); // a no-op unless its last exchange paused it
         ArrayDeque<Channel> channels = idle.computeIfAbsent(ch.eventLoop(), l -> new ArrayDeque<>());
         channels.addLast(ch);
     }

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -109,6 +112,42 @@ class GatewayEndToEndTest {
             assertEquals(200, response.statusCode());
             assertEquals(1024 * 1024, response.body().length);
         }
+    }
+
+    @Test
+    void aKeepAliveConnectionServesRequestsAfterOneMegabyteDownloads() throws Exception {
+        // A client reuses its connection after a large response; the gateway must neither reset it nor send bytes
+        // beyond the Content-Length (wrk counted such resets as read errors, curl saw "Connection reset by peer").
+        try (Socket socket = new Socket("127.0.0.1", hostel.port())) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            DataInputStream in = new DataInputStream(new BufferedInputStream(
+                    socket.getInputStream()));
+            for (int i = 0; i < 5; i++) {
+                out.write("GET /download HTTP/1.1\r\nHost: hello.localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertEquals(1024 * 1024, readResponseBody(in).length, "download " + (i + 1) + " on one connection");
+            }
+            out.write("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertEquals("Hello, world!", new String(readResponseBody(in), StandardCharsets.UTF_8).strip());
+        }
+    }
+
+    /** Reads one response with a Content-Length: its status must be 200; returns its body. */
+    private static byte[] readResponseBody(DataInputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertNotEquals(-1, b, "the connection closed after: " + head);
+            head.append((char) b);
+        }
+        assertTrue(head.toString().startsWith("HTTP/1.1 200"), head.toString());
+        Matcher length = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+        assertTrue(length.find(), head.toString());
+        byte[] body = new byte[Integer.parseInt(length.group(1))];
+        in.readFully(body);
+        return body;
     }
 
     @Test
