@@ -4,7 +4,8 @@
 HOSTEL_PID=""
 
 # start_hostel PORT SITES...: writes $WORK/conf (hostel.toml + one file per "name:keys" site) and starts Hostel.
-# Each site is "NAME|APP|ROOT|EXTRA TOML LINES" (lines separated by ';').
+# Each site is "NAME|APP|ROOT|EXTRA TOML LINES" (lines separated by ';'); its host is NAME.bench unless EXTRA sets
+# hosts (say, for a Django project's ALLOWED_HOSTS).
 start_hostel() {
     local port=$1; shift
     rm -rf "$WORK/conf" "$WORK/run" "$WORK/logs"
@@ -20,7 +21,7 @@ TOML
     for spec in "$@"; do
         IFS='|' read -r name app root extra <<<"$spec"
         {
-            echo "hosts = [\"$name.bench\"]"
+            [[ ";$extra" == *";hosts ="* ]] || echo "hosts = [\"$name.bench\"]"
             echo "app = \"$app\""
             echo "root = \"$root\""
             tr ';' '\n' <<<"$extra"
@@ -63,23 +64,33 @@ runner_pid() {
     echo "$pid"
 }
 
-# await_spare [SECONDS] [COUNT]: until COUNT (default 1) spare runners are ready and not yet claimed by a site, at
-# most SECONDS (default 60). As root a spare starts privileged and any site can claim it (README, "Spare runners").
+# ready_spares [MB]: the pids of the spare runners that are ready and not yet claimed by a site, of the ceiling of
+# MB megabytes if given (Hostel keeps one per ceiling: README, "Spare runners").
+ready_spares() {
+    local mb=${1:-[0-9]*} pid
+    for pid in $(pgrep -P "$HOSTEL_PID" -f -- "dev.hostel.runner.RunnerMain --spare"); do
+        if grep -q "spare runner (pid $pid, $mb MB[^)]*) ready" "$WORK/logs/hostel.log" 2>/dev/null &&
+            ! grep -q "(pid $pid) ready in [0-9.]* s (a spare runner" "$WORK/logs/hostel.log"; then
+            echo "$pid"
+        fi
+    done
+}
+
+# await_spare [SECONDS] [COUNT] [MB]: until COUNT (default 1) spare runners are ready and not yet claimed by a site
+# (of the ceiling of MB megabytes if given), at most SECONDS (default 60). As root a spare starts privileged and any
+# site can claim it (README, "Spare runners").
 await_spare() {
-    local limit=${1:-60} count=${2:-1} i pid ready
+    local limit=${1:-60} count=${2:-1} mb=${3:-} i
     for ((i = 0; i < limit * 10; i++)); do
-        ready=0
-        for pid in $(pgrep -P "$HOSTEL_PID" -f -- "dev.hostel.runner.RunnerMain --spare"); do
-            if grep -q "spare runner (pid $pid, [0-9]* MB[^)]*) ready" "$WORK/logs/hostel.log" 2>/dev/null &&
-                ! grep -q "(pid $pid) ready in [0-9.]* s (a spare runner" "$WORK/logs/hostel.log"; then
-                ready=$((ready + 1))
-            fi
-        done
-        [ "$ready" -ge "$count" ] && return 0
+        [ "$(ready_spares "$mb" | wc -l)" -ge "$count" ] && return 0
         sleep 0.1
     done
     return 1
 }
+
+# spare_is_warm PID: whether a spare runner was started with a list of modules to preload (a warm spare: README,
+# "Spare runners"); the first spare of a ceiling after Hostel starts is cold.
+spare_is_warm() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- '^--preload='; }
 
 # kb FIELD PID: a field of /proc/PID/smaps_rollup in kB.
 kb() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$2/smaps_rollup" 2>/dev/null; }
